@@ -1,0 +1,425 @@
+//! The in-memory model: a typed asset graph with resolved ids, and the attack graph over it.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::distribution::Distribution;
+pub use crate::format::{
+    Authentication, Encryption, ImpactKind, Layer, PropertyKind, Requires, Right,
+};
+use crate::located::Span;
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        /// A stable index into the model's table of this kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn idx(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+id_type!(
+    TypeId,
+    AssetId,
+    StepId,
+    ControlId,
+    ActorId,
+    GoalId,
+    ImpactId,
+    MonitorId,
+    FlowId,
+    DependencyId
+);
+
+/// A resolved asset type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetType {
+    pub id: String,
+    pub parent: Option<TypeId>,
+    pub layer: Layer,
+    pub description: String,
+    /// Effective steps, inherited ones included, in declaration order.
+    pub steps: Vec<StepTemplate>,
+    pub builtin: bool,
+    pub span: Span,
+}
+
+/// Where a template step looks for its preconditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Selector {
+    SelfAsset,
+    Host,
+    Hosted,
+    FlowIn,
+    FlowOut,
+    Accessor,
+    Access,
+    Holder,
+    Held,
+    Zone,
+    Member,
+    Org,
+    Owned,
+    Storer,
+    Stored,
+    Carrier,
+    DependsOn,
+    Dependent,
+}
+
+impl Selector {
+    pub const ALL: &'static [(&'static str, Selector)] = &[
+        ("self", Selector::SelfAsset),
+        ("host", Selector::Host),
+        ("hosted", Selector::Hosted),
+        ("flow_in", Selector::FlowIn),
+        ("flow_out", Selector::FlowOut),
+        ("accessor", Selector::Accessor),
+        ("access", Selector::Access),
+        ("holder", Selector::Holder),
+        ("held", Selector::Held),
+        ("zone", Selector::Zone),
+        ("member", Selector::Member),
+        ("org", Selector::Org),
+        ("owned", Selector::Owned),
+        ("storer", Selector::Storer),
+        ("stored", Selector::Stored),
+        ("carrier", Selector::Carrier),
+        ("depends_on", Selector::DependsOn),
+        ("dependent", Selector::Dependent),
+    ];
+
+    pub fn parse(s: &str) -> Option<Selector> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, sel)| *sel)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepTemplate {
+    pub name: String,
+    pub description: String,
+    pub requires: Requires,
+    pub from: Vec<(Selector, String)>,
+    pub ttc_hours: Distribution,
+    pub p_success: f64,
+    pub attack: Vec<String>,
+    pub capec: Vec<String>,
+    pub causes_outage: bool,
+    /// The type that declared this version of the step.
+    pub declared_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub type_id: TypeId,
+    pub layer: Layer,
+    pub org: Option<AssetId>,
+    pub zone: Option<AssetId>,
+    pub hosted_on: Vec<AssetId>,
+    pub stores: Vec<AssetId>,
+    pub trust: Option<u8>,
+    pub records: Option<u64>,
+    pub value_eur: Option<f64>,
+    pub crown_jewel: bool,
+    pub tags: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    pub id: Option<String>,
+    pub from: AssetId,
+    pub to: AssetId,
+    pub protocol: Option<String>,
+    pub authentication: Authentication,
+    pub encryption: Encryption,
+    pub input_validation: bool,
+    pub rate_limited: bool,
+    pub carries: Vec<AssetId>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    pub who: AssetId,
+    pub to: AssetId,
+    pub rights: Vec<Right>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Custody {
+    pub holder: AssetId,
+    pub item: AssetId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub id: Option<String>,
+    pub service: AssetId,
+    pub requires: Requires,
+    pub on: Vec<AssetId>,
+    pub p_propagate: f64,
+    pub delay_hours: Distribution,
+    pub recovery_hours: Distribution,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    pub from: AssetId,
+    pub to: AssetId,
+    pub data: Vec<AssetId>,
+    pub span: Span,
+}
+
+/// One node of the attack graph: a step on one asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttackStep {
+    pub asset: AssetId,
+    pub name: String,
+    pub description: String,
+    pub requires: Requires,
+    pub parents: Vec<StepId>,
+    pub ttc_hours: Distribution,
+    pub p_success: f64,
+    pub attack: Vec<String>,
+    pub capec: Vec<String>,
+    pub causes_outage: bool,
+    pub layer: Layer,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub step: StepId,
+    pub efficacy: f64,
+    pub slowdown: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub protects: Vec<AssetId>,
+    pub effects: Vec<Effect>,
+    pub cost_eur: f64,
+    pub upkeep_eur_per_year: f64,
+    pub enabled: bool,
+    pub group: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub entry: Vec<StepId>,
+    pub capabilities: Vec<Layer>,
+    pub frequency_per_year: Option<f64>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub id: String,
+    pub name: String,
+    pub threat: String,
+    pub targets: Vec<StepId>,
+    pub actors: Vec<ActorId>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImpactTrigger {
+    Step(StepId),
+    Outage(AssetId),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Impact {
+    pub id: String,
+    pub kind: ImpactKind,
+    pub trigger: ImpactTrigger,
+    pub loss_eur: Option<Distribution>,
+    pub cost_eur_per_hour: Option<f64>,
+    pub records: Option<u64>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitor {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub observes: Vec<StepId>,
+    pub p_detect: f64,
+    pub delay_hours: Distribution,
+    pub response_hours: Distribution,
+    pub cost_eur_per_year: f64,
+    pub enabled: bool,
+    pub span: Span,
+}
+
+/// A property to verify, with its references resolved. Which fields matter depends on
+/// `kind`; the builder has checked that those are present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub id: String,
+    pub statement: String,
+    pub kind: PropertyKind,
+    pub min_trust_gap: u8,
+    pub require_authentication: Vec<Authentication>,
+    pub require_encryption: Vec<Encryption>,
+    pub data: Option<AssetId>,
+    pub min_trust: Option<u8>,
+    pub actor: Option<ActorId>,
+    pub targets: Vec<AssetId>,
+    pub min_controls: u32,
+    pub control_kinds: Vec<String>,
+    pub service: Option<AssetId>,
+    pub k: u32,
+    pub assets: Vec<AssetId>,
+    pub max_assets: Option<u32>,
+    pub all_configurations: bool,
+    pub span: Span,
+}
+
+/// The kind of an edge of the asset graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// An interface or data flow (index into `Model::flows`).
+    Flow(FlowId),
+    /// Runs on, or is kept in.
+    Hosting,
+    /// Member of a zone or site.
+    Zone,
+    /// Owned or operated by an organisation.
+    Org,
+    /// Stores a data class.
+    Stores,
+    /// Holds access rights on.
+    Access,
+    /// Has physical custody of.
+    Custody,
+    /// Functionally depends on (index into `Model::dependencies`).
+    Dependency(DependencyId),
+}
+
+impl Relation {
+    pub fn label(self) -> &'static str {
+        match self {
+            Relation::Flow(_) => "flow",
+            Relation::Hosting => "hosted-on",
+            Relation::Zone => "in-zone",
+            Relation::Org => "owned-by",
+            Relation::Stores => "stores",
+            Relation::Access => "access",
+            Relation::Custody => "custody",
+            Relation::Dependency(_) => "depends-on",
+        }
+    }
+}
+
+/// An e-commerce ecosystem: the typed asset graph, the attack graph over it, and the
+/// controls, actors, goals, impacts, monitors and properties that refer to both.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub horizon_hours: f64,
+    pub types: Vec<AssetType>,
+    pub assets: Vec<Asset>,
+    pub flows: Vec<Flow>,
+    pub access: Vec<Access>,
+    pub custody: Vec<Custody>,
+    pub dependencies: Vec<Dependency>,
+    pub agreements: Vec<Agreement>,
+    pub steps: Vec<AttackStep>,
+    pub controls: Vec<Control>,
+    pub actors: Vec<Actor>,
+    pub goals: Vec<Goal>,
+    pub impacts: Vec<Impact>,
+    pub monitors: Vec<Monitor>,
+    pub properties: Vec<Property>,
+    /// The asset graph; node weights are asset ids, node `i` is asset `i`.
+    pub graph: DiGraph<AssetId, Relation>,
+    pub(crate) asset_by_id: HashMap<String, AssetId>,
+    pub(crate) step_by_name: HashMap<(AssetId, String), StepId>,
+}
+
+impl Model {
+    pub fn asset(&self, id: AssetId) -> &Asset {
+        &self.assets[id.idx()]
+    }
+
+    pub fn asset_id(&self, name: &str) -> Option<AssetId> {
+        self.asset_by_id.get(name).copied()
+    }
+
+    pub fn step(&self, id: StepId) -> &AttackStep {
+        &self.steps[id.idx()]
+    }
+
+    pub fn step_id(&self, asset: AssetId, name: &str) -> Option<StepId> {
+        self.step_by_name.get(&(asset, name.to_string())).copied()
+    }
+
+    /// `asset.step`, the name a person reads and writes.
+    pub fn step_label(&self, id: StepId) -> String {
+        let s = self.step(id);
+        format!("{}.{}", self.asset(s.asset).id, s.name)
+    }
+
+    pub fn type_of(&self, asset: AssetId) -> &AssetType {
+        &self.types[self.asset(asset).type_id.idx()]
+    }
+
+    /// Whether `ty` is `ancestor` or one of its descendants.
+    pub fn type_is(&self, ty: TypeId, ancestor: &str) -> bool {
+        let mut cur = Some(ty);
+        while let Some(t) = cur {
+            if self.types[t.idx()].id == ancestor {
+                return true;
+            }
+            cur = self.types[t.idx()].parent;
+        }
+        false
+    }
+
+    pub fn node(&self, asset: AssetId) -> NodeIndex {
+        NodeIndex::new(asset.idx())
+    }
+
+    /// Children of each step in the attack graph (the inverse of `parents`).
+    pub fn step_children(&self) -> Vec<Vec<StepId>> {
+        let mut children = vec![Vec::new(); self.steps.len()];
+        for (i, s) in self.steps.iter().enumerate() {
+            for p in &s.parents {
+                children[p.idx()].push(StepId(i as u32));
+            }
+        }
+        children
+    }
+
+    pub fn n_attack_edges(&self) -> usize {
+        self.steps.iter().map(|s| s.parents.len()).sum()
+    }
+}

@@ -1,0 +1,272 @@
+//! `ensure`: the command line. It parses arguments, calls the libraries, renders their
+//! results and chooses the exit code; it holds no analysis of its own.
+
+mod output;
+mod render;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use ensure_model::{Checked, Model};
+
+/// Exit codes, shared by every command.
+mod exit {
+    pub const OK: u8 = 0;
+    pub const BAD_INPUT: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "ensure",
+    version,
+    about = "Verify and simulate the security of e-commerce ecosystems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check model files and report every problem, with its place and a hint.
+    Check {
+        /// Model files (YAML or JSON).
+        #[arg(required = true)]
+        models: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
+        format: DiagFormat,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the JSON Schema of the model file format.
+    Schema {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export the asset graph.
+    Graph {
+        model: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Generate a synthetic but realistic ecosystem of about N assets.
+    Generate {
+        #[arg(long)]
+        assets: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = DocFormat::Yaml)]
+        format: DocFormat,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the built-in catalog of asset types and attack steps with their defaults.
+    Catalog {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiagFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogFormat {
+    Text,
+    Yaml,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::BAD_INPUT)
+        }
+    }
+}
+
+fn read_file(p: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(p)
+}
+
+fn check_model(path: &Path) -> Checked {
+    ensure_model::check(path, &read_file)
+}
+
+/// Loads a model for commands that need a valid one; prints the problems and returns
+/// `None` if it has errors.
+fn model_or_report(path: &Path) -> Option<Model> {
+    let checked = check_model(path);
+    let text = render::diagnostics(&checked.diagnostics, &checked.sources);
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+    checked.model
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check {
+            models,
+            format,
+            deny_warnings,
+        } => {
+            let mut failed = false;
+            let mut json = Vec::new();
+            for path in &models {
+                let checked = check_model(path);
+                let n_errors = checked.n_errors();
+                let n_warnings = checked.diagnostics.len() - n_errors;
+                failed |= n_errors > 0 || (deny_warnings && n_warnings > 0);
+                match format {
+                    DiagFormat::Text => {
+                        eprint!("{}", render::diagnostics(&checked.diagnostics, &checked.sources));
+                        match &checked.model {
+                            Some(m) => println!(
+                                "{}: ok: `{}`: {} assets, {} relations, {} attack steps ({} edges), {} controls, {} actors, {} goals, {} properties{}",
+                                path.display(),
+                                m.name,
+                                m.assets.len(),
+                                m.graph.edge_count(),
+                                m.steps.len(),
+                                m.n_attack_edges(),
+                                m.controls.len(),
+                                m.actors.len(),
+                                m.goals.len(),
+                                m.properties.len(),
+                                if n_warnings > 0 { format!(", {n_warnings} warning(s)") } else { String::new() }
+                            ),
+                            None => println!("{}: {n_errors} error(s), {n_warnings} warning(s)", path.display()),
+                        }
+                    }
+                    DiagFormat::Json => json.push(serde_json::json!({
+                        "file": path.display().to_string(),
+                        "ok": checked.model.is_some(),
+                        "diagnostics": render::diagnostics_json(&checked.diagnostics, &checked.sources),
+                    })),
+                }
+            }
+            if let DiagFormat::Json = format {
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            }
+            Ok(if failed { exit::BAD_INPUT } else { exit::OK })
+        }
+        Command::Schema { out } => {
+            let schema = schemars::schema_for!(ensure_model::format::ModelDoc);
+            output::emit(
+                out.as_deref(),
+                (serde_json::to_string_pretty(&schema)? + "\n").as_bytes(),
+            )?;
+            Ok(exit::OK)
+        }
+        Command::Graph { model, format, out } => {
+            let Some(m) = model_or_report(&model) else {
+                return Ok(exit::BAD_INPUT);
+            };
+            let text = match format {
+                GraphFormat::Dot => ensure_reports::graph::to_dot(&m),
+                GraphFormat::Json => {
+                    serde_json::to_string_pretty(&ensure_reports::graph::to_json(&m))? + "\n"
+                }
+            };
+            output::emit(out.as_deref(), text.as_bytes())?;
+            Ok(exit::OK)
+        }
+        Command::Generate {
+            assets,
+            seed,
+            format,
+            out,
+        } => {
+            let doc = ensure_model::synthetic::generate(assets, seed);
+            let text = match format {
+                DocFormat::Yaml => ensure_model::format::to_yaml(&doc)?,
+                DocFormat::Json => serde_json::to_string(&doc)? + "\n",
+            };
+            output::emit(out.as_deref(), text.as_bytes())?;
+            Ok(exit::OK)
+        }
+        Command::Catalog { format } => {
+            let text = match format {
+                CatalogFormat::Yaml => ensure_model::catalog::source().to_string(),
+                CatalogFormat::Text => catalog_text(),
+            };
+            output::emit(None, text.as_bytes())?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn catalog_text() -> String {
+    use std::fmt::Write;
+    let (model, _) = ensure_model::build(&Default::default(), ensure_model::catalog::types());
+    let Some(model) = model else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for t in &model.types {
+        let parent = t
+            .parent
+            .map(|p| format!(" extends {}", model.types[p.idx()].id))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} [{}]{parent}: {}",
+            t.id,
+            t.layer.as_str(),
+            t.description
+        );
+        for s in t.steps.iter().filter(|s| s.declared_by == t.id) {
+            let from: Vec<String> = s
+                .from
+                .iter()
+                .map(|(sel, n)| format!("{}.{n}", sel.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {} ({}) ttc {} p {}{}{}",
+                s.name,
+                if s.requires == ensure_model::Requires::All {
+                    "all"
+                } else {
+                    "any"
+                },
+                s.ttc_hours.describe(),
+                s.p_success,
+                if from.is_empty() {
+                    String::new()
+                } else {
+                    format!(" from {}", from.join(", "))
+                },
+                if s.attack.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", s.attack.join(", "))
+                },
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,36 @@
+//! Writing results: to stdout, or atomically to a file so that a failed run never leaves a
+//! half-written output behind.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Writes `content` to `out` (atomically, via a temporary file in the same directory and a
+/// rename), or to stdout when `out` is `None`.
+pub fn emit(out: Option<&Path>, content: &[u8]) -> Result<()> {
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(content)?;
+            stdout.flush()?;
+            Ok(())
+        }
+        Some(path) => write_atomic(path, content),
+    }
+}
+
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(content)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
