@@ -1,6 +1,9 @@
 //! `ensure`: the command line. It parses arguments, calls the libraries, renders their
 //! results and chooses the exit code; it holds no analysis of its own.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod output;
 mod render;
 
@@ -167,6 +170,9 @@ fn run(cli: Cli) -> Result<u8> {
                         "diagnostics": render::diagnostics_json(&checked.diagnostics, &checked.sources),
                     })),
                 }
+                // A large model takes a noticeable time to free, and the process is about to
+                // end anyway.
+                std::mem::forget(checked);
             }
             if let DiagFormat::Json = format {
                 println!("{}", serde_json::to_string_pretty(&json)?);

@@ -3,6 +3,7 @@
 //! the first.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use petgraph::graph::DiGraph;
 
@@ -76,7 +77,7 @@ pub fn build_with_broken(
         monitors: b.monitors,
         properties: b.properties,
         asset_by_id: b.asset_by_id,
-        step_by_name: b.step_by_name,
+        steps_of: b.steps_of,
     };
     (Some(model), b.diags)
 }
@@ -95,9 +96,10 @@ struct Builder {
     dependencies: Vec<Dependency>,
     agreements: Vec<Agreement>,
     steps: Vec<AttackStep>,
-    step_by_name: HashMap<(AssetId, String), StepId>,
+    steps_of: Vec<Vec<StepId>>,
     /// Template preconditions of each step, resolved after all steps exist.
-    pending_from: Vec<Vec<(Selector, String)>>,
+    /// For each step, the (type, template index) whose `from` it still has to resolve.
+    pending_from: Vec<Option<(TypeId, usize)>>,
     controls: Vec<Control>,
     actors: Vec<Actor>,
     actor_by_id: HashMap<String, ActorId>,
@@ -306,18 +308,20 @@ impl Builder {
                 (None, Some(b)) => b.p_success,
                 (None, None) => 1.0,
             };
-            let or_base = |v: &Vec<Name>, f: fn(&StepTemplate) -> &Vec<String>| -> Vec<String> {
-                if v.is_empty() {
-                    base.as_ref().map(|b| f(b).clone()).unwrap_or_default()
-                } else {
-                    v.iter().map(|n| n.value.clone()).collect()
-                }
-            };
+            let or_base =
+                |v: &Vec<Name>, f: fn(&StepTemplate) -> &Arc<[String]>| -> Arc<[String]> {
+                    if v.is_empty() {
+                        base.as_ref().map(|b| f(b).clone()).unwrap_or_default()
+                    } else {
+                        v.iter().map(|n| n.value.clone()).collect()
+                    }
+                };
             let template = StepTemplate {
                 name: s.name.value.clone(),
                 description: s
                     .description
-                    .clone()
+                    .as_deref()
+                    .map(Arc::from)
                     .or_else(|| base.as_ref().map(|b| b.description.clone()))
                     .unwrap_or_default(),
                 requires: s.requires,
@@ -380,7 +384,13 @@ impl Builder {
     // ---------------------------------------------------------------- assets
 
     fn assets(&mut self, docs: &[AssetDoc]) {
-        let mut seen = HashMap::new();
+        let mut seen = HashMap::with_capacity(docs.len());
+        self.assets.reserve(docs.len());
+        self.asset_by_id.reserve(docs.len());
+        // About five catalog steps per asset; reserving avoids copying the largest tables.
+        self.steps.reserve(docs.len() * 5);
+        self.pending_from.reserve(docs.len() * 5);
+        self.steps_of.reserve(docs.len());
         let mut kept = Vec::new();
         for a in docs {
             if !self.unique(&mut seen, &a.id, "asset") {
@@ -732,7 +742,8 @@ impl Builder {
         for ai in 0..self.assets.len() {
             let aid = AssetId(ai as u32);
             let asset_doc = overrides.get(self.assets[ai].id.as_str()).copied();
-            let templates = self.types[self.assets[ai].type_id.idx()].steps.clone();
+            let ty = self.assets[ai].type_id.idx();
+            let templates = std::mem::take(&mut self.types[ty].steps);
             if let Some(ad) = asset_doc {
                 for o in &ad.steps {
                     if !templates.iter().any(|t| t.name == o.name.value) {
@@ -757,7 +768,7 @@ impl Builder {
                     }
                 }
             }
-            for t in templates {
+            for (ti, t) in templates.iter().enumerate() {
                 let ov = asset_doc.and_then(|ad| ad.steps.iter().find(|o| o.name.value == t.name));
                 if ov.is_some_and(|o| o.disabled) {
                     continue;
@@ -785,15 +796,16 @@ impl Builder {
                         step.p_success = self.probability(p, o.name.span, "p_success");
                     }
                 }
-                self.push_step(step, t.from.clone());
+                self.push_step(step, Some((TypeId(ty as u32), ti)));
             }
+            self.types[ty].steps = templates;
         }
         let mut explicit_from: Vec<(StepId, &Vec<Name>)> = Vec::new();
         for s in &doc.attack_steps {
             let Some(aid) = self.asset_ref(&s.asset, Want::Any) else {
                 continue;
             };
-            if self.step_by_name.contains_key(&(aid, s.name.value.clone())) {
+            if self.find_step(aid, &s.name.value).is_some() {
                 self.err(
                     Diagnostic::error(
                         "E0402",
@@ -807,7 +819,7 @@ impl Builder {
             let step = AttackStep {
                 asset: aid,
                 name: s.name.value.clone(),
-                description: s.description.clone().unwrap_or_default(),
+                description: s.description.as_deref().map(Arc::from).unwrap_or_default(),
                 requires: s.requires,
                 parents: Vec::new(),
                 ttc_hours: s
@@ -823,7 +835,7 @@ impl Builder {
                 layer: self.assets[aid.idx()].layer,
                 span: s.name.span,
             };
-            let id = self.push_step(step, Vec::new());
+            let id = self.push_step(step, None);
             explicit_from.push((id, &s.from));
         }
         // Every step exists now: resolve preconditions.
@@ -831,11 +843,14 @@ impl Builder {
         for si in 0..self.steps.len() {
             let aid = self.steps[si].asset;
             let mut parents = Vec::new();
-            for (sel, name) in std::mem::take(&mut self.pending_from[si]) {
-                for n in neighbours.of(aid, sel) {
-                    if let Some(p) = self.step_by_name.get(&(n, name.clone())) {
+            let Some((ty, ti)) = self.pending_from[si] else {
+                continue;
+            };
+            for (sel, name) in &self.types[ty.idx()].steps[ti].from {
+                for n in neighbours.of(aid, *sel) {
+                    if let Some(p) = self.find_step(n, name) {
                         if p.idx() != si {
-                            parents.push(*p);
+                            parents.push(p);
                         }
                     }
                 }
@@ -854,7 +869,7 @@ impl Builder {
                 continue;
             };
             for o in &a.steps {
-                let Some(sid) = self.step_by_name.get(&(aid, o.name.value.clone())).copied() else {
+                let Some(sid) = self.find_step(aid, &o.name.value) else {
                     continue;
                 };
                 for f in &o.also_from {
@@ -870,10 +885,21 @@ impl Builder {
         }
     }
 
-    fn push_step(&mut self, step: AttackStep, from: Vec<(Selector, String)>) -> StepId {
+    fn find_step(&self, asset: AssetId, name: &str) -> Option<StepId> {
+        self.steps_of
+            .get(asset.idx())?
+            .iter()
+            .copied()
+            .find(|s| self.steps[s.idx()].name == name)
+    }
+
+    fn push_step(&mut self, step: AttackStep, from: Option<(TypeId, usize)>) -> StepId {
         let id = StepId(self.steps.len() as u32);
-        self.step_by_name
-            .insert((step.asset, step.name.clone()), id);
+        if self.steps_of.len() <= step.asset.idx() {
+            self.steps_of
+                .resize(self.assets.len().max(step.asset.idx() + 1), Vec::new());
+        }
+        self.steps_of[step.asset.idx()].push(id);
         self.steps.push(step);
         self.pending_from.push(from);
         id
@@ -893,8 +919,8 @@ impl Builder {
             return None;
         };
         let aid = self.asset_ref(&Located::at(asset.to_string(), r.span), Want::Any)?;
-        match self.step_by_name.get(&(aid, step.to_string())) {
-            Some(s) => Some(*s),
+        match self.find_step(aid, step) {
+            Some(s) => Some(s),
             None => {
                 let names: Vec<&str> = self
                     .steps
@@ -918,7 +944,7 @@ impl Builder {
     }
 
     fn neighbour_index(&self) -> Neighbours {
-        let mut nb = Neighbours::default();
+        let mut nb = Neighbours::new(self.assets.len());
         for (i, a) in self.assets.iter().enumerate() {
             let me = AssetId(i as u32);
             if let Some(o) = a.org {
@@ -1004,7 +1030,7 @@ impl Builder {
         }
         let found: Vec<StepId> = on
             .iter()
-            .filter_map(|a| self.step_by_name.get(&(*a, step.value.clone())).copied())
+            .filter_map(|a| self.find_step(*a, &step.value))
             .collect();
         if found.is_empty() {
             let names: HashSet<&str> = on
@@ -1427,21 +1453,30 @@ pub fn structurally_reachable(steps: &[AttackStep], entries: &[StepId]) -> Vec<b
     reached
 }
 
-#[derive(Default)]
+/// Each asset's neighbours, tagged with the selector that reaches them.
 struct Neighbours {
-    map: HashMap<(AssetId, Selector), Vec<AssetId>>,
+    of: Vec<Vec<(Selector, AssetId)>>,
 }
 
 impl Neighbours {
-    fn add(&mut self, a: AssetId, sel: Selector, b: AssetId) {
-        self.map.entry((a, sel)).or_default().push(b);
+    fn new(n_assets: usize) -> Self {
+        Neighbours {
+            of: vec![Vec::new(); n_assets],
+        }
     }
 
-    fn of(&self, a: AssetId, sel: Selector) -> Vec<AssetId> {
-        if sel == Selector::SelfAsset {
-            return vec![a];
-        }
-        self.map.get(&(a, sel)).cloned().unwrap_or_default()
+    fn add(&mut self, a: AssetId, sel: Selector, b: AssetId) {
+        self.of[a.idx()].push((sel, b));
+    }
+
+    fn of(&self, a: AssetId, sel: Selector) -> impl Iterator<Item = AssetId> + '_ {
+        let own = (sel == Selector::SelfAsset).then_some(a);
+        own.into_iter().chain(
+            self.of[a.idx()]
+                .iter()
+                .filter(move |(s, _)| *s == sel)
+                .map(|(_, b)| *b),
+        )
     }
 }
 

@@ -47,7 +47,13 @@ impl Checked {
 /// Reads, resolves and checks the model at `path`.
 pub fn check(path: &std::path::Path, read: ReadFile<'_>) -> Checked {
     let loaded = load(path, read);
-    check_loaded(loaded)
+    let fast = !loaded.has_spans;
+    let checked = check_loaded(loaded);
+    if fast && !checked.diagnostics.is_empty() {
+        // Problems found on the fast path carry no places: read the file again with spans.
+        return check_loaded(load::load_with_spans(path, read));
+    }
+    checked
 }
 
 /// Resolves and checks a model already read.

@@ -93,8 +93,29 @@ impl From<&str> for Located<String> {
     }
 }
 
+thread_local! {
+    /// Whether the deserializer in use is marked-yaml's, which can report spans. Set only by
+    /// [`with_spans`]; any other deserializer (serde_json's fast path) yields unknown spans.
+    static SPANS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (a marked-yaml deserialization) with span capture on.
+pub(crate) fn with_spans<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            SPANS.with(|s| s.set(self.0));
+        }
+    }
+    let _reset = Reset(SPANS.with(|s| s.replace(true)));
+    f()
+}
+
 impl<'de, T: Deserialize<'de> + fmt::Display + Clone> Deserialize<'de> for Located<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if !SPANS.with(|s| s.get()) {
+            return T::deserialize(d).map(Located::new);
+        }
         let spanned = marked_yaml::Spanned::<T>::deserialize(d)?;
         let span = spanned.span().to_owned();
         let value = (*spanned).clone();

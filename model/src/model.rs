@@ -1,6 +1,7 @@
 //! The in-memory model: a typed asset graph with resolved ids, and the attack graph over it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -108,13 +109,13 @@ impl Selector {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepTemplate {
     pub name: String,
-    pub description: String,
+    pub description: Arc<str>,
     pub requires: Requires,
     pub from: Vec<(Selector, String)>,
     pub ttc_hours: Distribution,
     pub p_success: f64,
-    pub attack: Vec<String>,
-    pub capec: Vec<String>,
+    pub attack: Arc<[String]>,
+    pub capec: Arc<[String]>,
     pub causes_outage: bool,
     /// The type that declared this version of the step.
     pub declared_by: String,
@@ -193,13 +194,14 @@ pub struct Agreement {
 pub struct AttackStep {
     pub asset: AssetId,
     pub name: String,
-    pub description: String,
+    /// Shared with the template it came from (there are hundreds of thousands of steps).
+    pub description: Arc<str>,
     pub requires: Requires,
     pub parents: Vec<StepId>,
     pub ttc_hours: Distribution,
     pub p_success: f64,
-    pub attack: Vec<String>,
-    pub capec: Vec<String>,
+    pub attack: Arc<[String]>,
+    pub capec: Arc<[String]>,
     pub causes_outage: bool,
     pub layer: Layer,
     pub span: Span,
@@ -362,7 +364,7 @@ pub struct Model {
     /// The asset graph; node weights are asset ids, node `i` is asset `i`.
     pub graph: DiGraph<AssetId, Relation>,
     pub(crate) asset_by_id: HashMap<String, AssetId>,
-    pub(crate) step_by_name: HashMap<(AssetId, String), StepId>,
+    pub(crate) steps_of: Vec<Vec<StepId>>,
 }
 
 impl Model {
@@ -379,7 +381,11 @@ impl Model {
     }
 
     pub fn step_id(&self, asset: AssetId, name: &str) -> Option<StepId> {
-        self.step_by_name.get(&(asset, name.to_string())).copied()
+        self.steps_of
+            .get(asset.idx())?
+            .iter()
+            .copied()
+            .find(|s| self.steps[s.idx()].name == name)
     }
 
     /// `asset.step`, the name a person reads and writes.
@@ -402,6 +408,11 @@ impl Model {
             cur = self.types[t.idx()].parent;
         }
         false
+    }
+
+    /// The attack steps on one asset.
+    pub fn steps_of(&self, asset: AssetId) -> &[StepId] {
+        self.steps_of.get(asset.idx()).map_or(&[], Vec::as_slice)
     }
 
     pub fn node(&self, asset: AssetId) -> NodeIndex {
