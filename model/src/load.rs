@@ -139,6 +139,7 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// Parses `path` and resolves its `extends` and `include` into one mapping node.
     fn load_merged(&mut self, path: &Path, referenced_at: Span, depth: usize) -> Option<Node> {
+        let path = &normalize(path);
         if depth > MAX_FILE_DEPTH {
             self.diagnostics.push(Diagnostic::error(
                 "E0003",
@@ -225,6 +226,29 @@ impl Cx<'_> {
         self.stack.pop();
         Some(result)
     }
+}
+
+/// Removes `.` and resolves `..` lexically, so that one file reached by two spellings is
+/// recognised as one (the model crate does no IO, so it cannot ask the file system).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// Parses one file's text into a mapping node, or reports why it cannot.
