@@ -1229,7 +1229,14 @@ impl Builder {
                     None
                 }
             };
-            if i.loss_eur.is_none() && i.cost_eur_per_hour.is_none() && i.records.is_none() {
+            // Records default to those of the data asset whose step triggers the impact.
+            let records = i.records.or_else(|| match trigger {
+                Some(ImpactTrigger::Step(st)) => {
+                    self.assets[self.steps[st.idx()].asset.idx()].records
+                }
+                _ => None,
+            });
+            if i.loss_eur.is_none() && i.cost_eur_per_hour.is_none() && records.is_none() {
                 self.err(
                     Diagnostic::error(
                         "E0341",
@@ -1253,7 +1260,7 @@ impl Builder {
                     trigger,
                     loss_eur: loss,
                     cost_eur_per_hour: per_hour,
-                    records: i.records,
+                    records,
                     span: i.id.span,
                 });
             }
