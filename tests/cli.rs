@@ -101,6 +101,14 @@ const PILOT_GOALS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "bank-payments",
+        &[
+            "ransomware-steals-payment-data",
+            "social-engineering-client",
+            "social-engineering-employee",
+        ],
+    ),
+    (
         "pharmacy-supply-chain",
         &[
             "route-leaked-by-insider",

@@ -84,7 +84,7 @@ const UNIT: usize = 38;
 
 /// Generates a model of about `n_assets` assets (never fewer than one organisation's block).
 pub fn generate(n_assets: usize, seed: u64) -> ModelDoc {
-    let mut rng = Mix(seed ^ 0x5EED_0F_E25E);
+    let mut rng = Mix(seed ^ 0x005E_ED0F_E25E);
     let n_orgs = ((n_assets + UNIT / 2) / UNIT).max(1);
     let mut doc = ModelDoc {
         ensure: Some(1),

@@ -187,14 +187,15 @@ fn model_doc() -> impl Strategy<Value = ModelDoc> {
         })
 }
 
-/// What identifies a model's graph, independent of internal indices.
-fn shape(
-    m: &Model,
-) -> (
+/// Assets with their types, edges with their relation, steps with their parents.
+type Shape = (
     Vec<(String, String)>,
     Vec<(String, String, String)>,
     Vec<(String, Vec<String>)>,
-) {
+);
+
+/// What identifies a model's graph, independent of internal indices.
+fn shape(m: &Model) -> Shape {
     let assets = m
         .assets
         .iter()
