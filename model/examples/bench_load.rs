@@ -13,8 +13,13 @@ fn median(mut f: impl FnMut() -> Duration) -> Duration {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("sizes are numbers")).collect();
-    println!("| assets | format | bytes | parse-only baseline | ensure check | ratio | attack steps |");
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("sizes are numbers"))
+        .collect();
+    println!(
+        "| assets | format | bytes | parse-only baseline | ensure check | ratio | attack steps |"
+    );
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in sizes {
         let doc = ensure_model::synthetic::generate(n, 1);
@@ -39,7 +44,11 @@ fn main() {
                 let t = Instant::now();
                 let checked = ensure_model::check(Path::new(&name), &read);
                 let elapsed = t.elapsed();
-                assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics.first());
+                assert!(
+                    checked.diagnostics.is_empty(),
+                    "{:?}",
+                    checked.diagnostics.first()
+                );
                 n_steps = checked.model.as_ref().map_or(0, |m| m.steps.len());
                 elapsed
             });
