@@ -64,7 +64,11 @@ pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
 /// models of 100,000 assets load in about a second; everything else, and any JSON file that
 /// turns out to have problems, goes through [`load_with_spans`].
 pub fn load(path: &Path, read: ReadFile<'_>) -> Loaded {
-    if let Ok(text) = read(path) {
+    // Only `.json` files are peeked at, so a YAML file is read once, not twice.
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if let Some(text) = is_json.then(|| read(path).ok()).flatten() {
         if text.len() <= MAX_INPUT_BYTES && text.trim_start().starts_with('{') {
             if let Ok(doc) = serde_json::from_str::<ModelDoc>(&text) {
                 if doc.extends.is_none() && doc.include.is_empty() && doc.remove.is_empty() {
@@ -211,7 +215,7 @@ impl Cx<'_> {
             match ext.as_scalar() {
                 Some(s) => {
                     if let Some(base) = self.load_merged(&dir.join(s.as_str()), span, depth + 1) {
-                        result = merge_variant(base, result, &mut self.diagnostics);
+                        result = merge_variant(base, result);
                     }
                 }
                 None => self.diagnostics.push(Diagnostic::error(
@@ -450,7 +454,7 @@ fn append_sections(base: &mut Node, other: Node, diags: &mut Vec<Diagnostic>) {
 
 /// Applies a variant to its base: same-id entries merge field by field, new ones are added,
 /// top-level settings replace the base's.
-fn merge_variant(mut base: Node, overlay: Node, diags: &mut Vec<Diagnostic>) -> Node {
+fn merge_variant(mut base: Node, overlay: Node) -> Node {
     let (Some(base_map), Node::Mapping(overlay_map)) = (base.as_mapping_mut(), overlay) else {
         return base;
     };
@@ -472,7 +476,6 @@ fn merge_variant(mut base: Node, overlay: Node, diags: &mut Vec<Diagnostic>) -> 
             }
         }
     }
-    let _ = diags;
     base
 }
 
@@ -614,12 +617,10 @@ fn from_node_error(e: marked_yaml::FromNodeError, node: &Node) -> Diagnostic {
     let at = path.map(|p| format!(" at `{p}`")).unwrap_or_default();
     match e.into_inner() {
         E::UnknownFieldError(field, expected, fspan) => {
-            let span = Span::from_marked(&fspan, field.chars().count().max(1));
-            let span = if span.is_known() {
-                span
-            } else {
-                span_or(span, node)
-            };
+            let span = span_or(
+                Span::from_marked(&fspan, field.chars().count().max(1)),
+                node,
+            );
             Diagnostic::error("E0110", span, format!("unknown key `{field}`")).with_hint_opt(
                 did_you_mean(&field, expected.iter().copied())
                     .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),

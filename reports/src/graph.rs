@@ -163,10 +163,9 @@ pub fn to_json(model: &Model) -> serde_json::Value {
             match rel {
                 Relation::Flow(f) => {
                     let f = &model.flows[f.idx()];
-                    link["authentication"] =
-                        serde_json::json!(format!("{:?}", f.authentication).to_lowercase());
-                    link["encryption"] =
-                        serde_json::json!(format!("{:?}", f.encryption).to_lowercase());
+                    // The model file's own spellings (`api-key`, `tls13`), not Rust's.
+                    link["authentication"] = serde_json::json!(f.authentication);
+                    link["encryption"] = serde_json::json!(f.encryption);
                     link["carries"] = f
                         .carries
                         .iter()
