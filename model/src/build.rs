@@ -65,6 +65,7 @@ pub fn build_with_broken(
         types: b.types,
         assets: b.assets,
         flows: b.flows,
+        hosting: b.hosting,
         access: b.access,
         custody: b.custody,
         dependencies: b.dependencies,
@@ -76,6 +77,7 @@ pub fn build_with_broken(
         impacts: b.impacts,
         monitors: b.monitors,
         properties: b.properties,
+        via_sets: b.via_sets,
         asset_by_id: b.asset_by_id,
         steps_of: b.steps_of,
     };
@@ -91,6 +93,8 @@ struct Builder {
     assets: Vec<Asset>,
     asset_by_id: HashMap<String, AssetId>,
     flows: Vec<Flow>,
+    hosting: Vec<Hosting>,
+    via_sets: Vec<Vec<Via>>,
     access: Vec<Access>,
     custody: Vec<Custody>,
     dependencies: Vec<Dependency>,
@@ -308,6 +312,11 @@ impl Builder {
                 (None, Some(b)) => b.p_success,
                 (None, None) => 1.0,
             };
+            let outage_hours = match (&s.outage_hours, &base) {
+                (Some(d), _) => Some(self.dist(d, s.name.span, "outage_hours")),
+                (None, Some(b)) => b.outage_hours,
+                (None, None) => None,
+            };
             let or_base =
                 |v: &Vec<Name>, f: fn(&StepTemplate) -> &Arc<[String]>| -> Arc<[String]> {
                     if v.is_empty() {
@@ -331,6 +340,7 @@ impl Builder {
                 attack: or_base(&s.attack, |b| &b.attack),
                 capec: or_base(&s.capec, |b| &b.capec),
                 causes_outage: s.causes_outage || base.as_ref().is_some_and(|b| b.causes_outage),
+                outage_hours,
                 declared_by: t.id.value.clone(),
             };
             match inherited {
@@ -462,6 +472,14 @@ impl Builder {
                 .iter()
                 .filter_map(|d| self.asset_ref(d, Want::Layer(Layer::Data)))
                 .collect();
+            if let (Some(on), Some(h)) = (host, &a.hosted_on) {
+                self.hosting.push(Hosting {
+                    id: None,
+                    asset: id,
+                    on,
+                    span: h.span,
+                });
+            }
             let asset = &mut self.assets[id.idx()];
             asset.org = org;
             asset.zone = zone;
@@ -590,6 +608,12 @@ impl Builder {
                     ));
                 } else {
                     self.assets[a.idx()].hosted_on.push(on);
+                    self.hosting.push(Hosting {
+                        id: h.id.as_ref().map(|i| i.value.clone()),
+                        asset: a,
+                        on,
+                        span: h.asset.span,
+                    });
                 }
             }
         }
@@ -605,6 +629,7 @@ impl Builder {
             }
             if let (Some(who), Some(to)) = (who, to) {
                 self.access.push(Access {
+                    id: a.id.as_ref().map(|i| i.value.clone()),
                     who,
                     to,
                     rights: a.rights.clone(),
@@ -617,6 +642,7 @@ impl Builder {
             let item = self.asset_ref(&c.item, Want::Any);
             if let (Some(holder), Some(item)) = (holder, item) {
                 self.custody.push(Custody {
+                    id: c.id.as_ref().map(|i| i.value.clone()),
                     holder,
                     item,
                     span: c.holder.span,
@@ -703,12 +729,12 @@ impl Builder {
             if let Some(z) = a.zone {
                 g.add_edge(n(me), n(z), Relation::Zone);
             }
-            for h in &a.hosted_on {
-                g.add_edge(n(me), n(*h), Relation::Hosting);
-            }
             for d in &a.stores {
                 g.add_edge(n(me), n(*d), Relation::Stores);
             }
+        }
+        for h in &self.hosting {
+            g.add_edge(n(h.asset), n(h.on), Relation::Hosting);
         }
         for (i, f) in self.flows.iter().enumerate() {
             g.add_edge(n(f.from), n(f.to), Relation::Flow(FlowId(i as u32)));
@@ -784,6 +810,8 @@ impl Builder {
                     attack: t.attack.clone(),
                     capec: t.capec.clone(),
                     causes_outage: t.causes_outage,
+                    outage_hours: t.outage_hours.unwrap_or(DEFAULT_OUTAGE_HOURS),
+                    parent_via: Vec::new(),
                     layer: self.assets[ai].layer,
                     span: self.assets[ai].span,
                 };
@@ -791,6 +819,9 @@ impl Builder {
                     step.span = o.name.span;
                     if let Some(d) = &o.ttc_hours {
                         step.ttc_hours = self.dist(d, o.name.span, "ttc_hours");
+                    }
+                    if let Some(d) = &o.outage_hours {
+                        step.outage_hours = self.dist(d, o.name.span, "outage_hours");
                     }
                     if let Some(p) = o.p_success {
                         step.p_success = self.probability(p, o.name.span, "p_success");
@@ -832,6 +863,10 @@ impl Builder {
                 attack: s.attack.iter().map(|n| n.value.clone()).collect(),
                 capec: s.capec.iter().map(|n| n.value.clone()).collect(),
                 causes_outage: s.causes_outage,
+                outage_hours: s.outage_hours.as_ref().map_or(DEFAULT_OUTAGE_HOURS, |d| {
+                    self.dist(d, s.name.span, "outage_hours")
+                }),
+                parent_via: Vec::new(),
                 layer: self.assets[aid.idx()].layer,
                 span: s.name.span,
             };
@@ -840,27 +875,27 @@ impl Builder {
         }
         // Every step exists now: resolve preconditions.
         let neighbours = self.neighbour_index();
-        for si in 0..self.steps.len() {
+        // Parents are collected with the relation behind each, then merged per parent.
+        let mut raw: Vec<Vec<(StepId, Via)>> = vec![Vec::new(); self.steps.len()];
+        for (si, edges) in raw.iter_mut().enumerate() {
             let aid = self.steps[si].asset;
-            let mut parents = Vec::new();
             let Some((ty, ti)) = self.pending_from[si] else {
                 continue;
             };
             for (sel, name) in &self.types[ty.idx()].steps[ti].from {
-                for n in neighbours.of(aid, *sel) {
+                for (n, via) in neighbours.of(aid, *sel) {
                     if let Some(p) = self.find_step(n, name) {
                         if p.idx() != si {
-                            parents.push(p);
+                            edges.push((p, via));
                         }
                     }
                 }
             }
-            self.steps[si].parents = parents;
         }
         for (id, from) in explicit_from {
             for f in from {
                 if let Some(p) = self.step_ref(f) {
-                    self.steps[id.idx()].parents.push(p);
+                    raw[id.idx()].push((p, Via::Fixed));
                 }
             }
         }
@@ -874,14 +909,35 @@ impl Builder {
                 };
                 for f in &o.also_from {
                     if let Some(p) = self.step_ref(f) {
-                        self.steps[sid.idx()].parents.push(p);
+                        raw[sid.idx()].push((p, Via::Fixed));
                     }
                 }
             }
         }
-        for s in &mut self.steps {
-            s.parents.sort();
-            s.parents.dedup();
+        for (si, mut edges) in raw.into_iter().enumerate() {
+            edges.sort();
+            edges.dedup();
+            let mut parents = Vec::with_capacity(edges.len());
+            let mut vias = Vec::with_capacity(edges.len());
+            let mut i = 0;
+            while i < edges.len() {
+                let p = edges[i].0;
+                let j = edges[i..].iter().take_while(|e| e.0 == p).count() + i;
+                let via = if j - i == 1 {
+                    edges[i].1
+                } else if edges[i..j].iter().any(|e| e.1 == Via::Fixed) {
+                    Via::Fixed
+                } else {
+                    self.via_sets
+                        .push(edges[i..j].iter().map(|e| e.1).collect());
+                    Via::Many(self.via_sets.len() as u32 - 1)
+                };
+                parents.push(p);
+                vias.push(via);
+                i = j;
+            }
+            self.steps[si].parents = parents;
+            self.steps[si].parent_via = vias;
         }
     }
 
@@ -945,45 +1001,51 @@ impl Builder {
 
     fn neighbour_index(&self) -> Neighbours {
         let mut nb = Neighbours::new(self.assets.len());
+        let fixed = Via::Fixed;
         for (i, a) in self.assets.iter().enumerate() {
             let me = AssetId(i as u32);
             if let Some(o) = a.org {
-                nb.add(me, Selector::Org, o);
-                nb.add(o, Selector::Owned, me);
+                nb.add(me, Selector::Org, o, fixed);
+                nb.add(o, Selector::Owned, me, fixed);
             }
             if let Some(z) = a.zone {
-                nb.add(me, Selector::Zone, z);
-                nb.add(z, Selector::Member, me);
-            }
-            for h in &a.hosted_on {
-                nb.add(me, Selector::Host, *h);
-                nb.add(*h, Selector::Hosted, me);
+                nb.add(me, Selector::Zone, z, fixed);
+                nb.add(z, Selector::Member, me, fixed);
             }
             for d in &a.stores {
-                nb.add(me, Selector::Stored, *d);
-                nb.add(*d, Selector::Storer, me);
+                nb.add(me, Selector::Stored, *d, fixed);
+                nb.add(*d, Selector::Storer, me, fixed);
             }
         }
-        for f in &self.flows {
-            nb.add(f.to, Selector::FlowIn, f.from);
-            nb.add(f.from, Selector::FlowOut, f.to);
+        for (i, h) in self.hosting.iter().enumerate() {
+            let via = Via::Hosting(HostingId(i as u32));
+            nb.add(h.asset, Selector::Host, h.on, via);
+            nb.add(h.on, Selector::Hosted, h.asset, via);
+        }
+        for (i, f) in self.flows.iter().enumerate() {
+            let via = Via::Flow(FlowId(i as u32));
+            nb.add(f.to, Selector::FlowIn, f.from, via);
+            nb.add(f.from, Selector::FlowOut, f.to, via);
             for d in &f.carries {
-                nb.add(*d, Selector::Carrier, f.from);
-                nb.add(*d, Selector::Carrier, f.to);
+                nb.add(*d, Selector::Carrier, f.from, via);
+                nb.add(*d, Selector::Carrier, f.to, via);
             }
         }
-        for a in &self.access {
-            nb.add(a.to, Selector::Accessor, a.who);
-            nb.add(a.who, Selector::Access, a.to);
+        for (i, a) in self.access.iter().enumerate() {
+            let via = Via::Access(AccessId(i as u32));
+            nb.add(a.to, Selector::Accessor, a.who, via);
+            nb.add(a.who, Selector::Access, a.to, via);
         }
-        for c in &self.custody {
-            nb.add(c.item, Selector::Holder, c.holder);
-            nb.add(c.holder, Selector::Held, c.item);
+        for (i, c) in self.custody.iter().enumerate() {
+            let via = Via::Custody(CustodyId(i as u32));
+            nb.add(c.item, Selector::Holder, c.holder, via);
+            nb.add(c.holder, Selector::Held, c.item, via);
         }
-        for d in &self.dependencies {
+        for (i, d) in self.dependencies.iter().enumerate() {
+            let via = Via::Dependency(DependencyId(i as u32));
             for o in &d.on {
-                nb.add(d.service, Selector::DependsOn, *o);
-                nb.add(*o, Selector::Dependent, d.service);
+                nb.add(d.service, Selector::DependsOn, *o, via);
+                nb.add(*o, Selector::Dependent, d.service, via);
             }
         }
         nb
@@ -1073,13 +1135,23 @@ impl Builder {
                 .filter_map(|a| self.asset_ref(a, Want::Any))
                 .collect();
             let mut effects = Vec::new();
-            if c.effects.is_empty() {
-                self.err(Diagnostic::error(
-                    "E0310",
-                    c.id.span,
-                    format!("control `{}` has no effects", c.id.value),
-                ));
+            if c.effects.is_empty() && c.changes.is_empty() {
+                self.err(
+                    Diagnostic::error(
+                        "E0310",
+                        c.id.span,
+                        format!("control `{}` has no effects and no changes", c.id.value),
+                    )
+                    .with_hint(
+                        "give `effects` on attack steps, `changes` to the ecosystem, or both",
+                    ),
+                );
             }
+            let changes = c
+                .changes
+                .iter()
+                .filter_map(|ch| self.change(ch, &c.id))
+                .collect();
             for e in &c.effects {
                 let efficacy = self.probability(e.efficacy.unwrap_or(0.0), e.step.span, "efficacy");
                 let slowdown = e.slowdown.unwrap_or(1.0);
@@ -1120,6 +1192,7 @@ impl Builder {
                 kind: c.kind.clone(),
                 protects,
                 effects,
+                changes,
                 cost_eur: cost,
                 upkeep_eur_per_year: upkeep,
                 enabled: c.enabled,
@@ -1127,6 +1200,112 @@ impl Builder {
                 span: c.id.span,
             });
         }
+    }
+
+    /// Resolves one control change against the relations' ids.
+    fn change(&mut self, ch: &ChangeDoc, control: &Name) -> Option<Change> {
+        let sets_flow = ch.authentication.is_some()
+            || ch.encryption.is_some()
+            || ch.input_validation.is_some()
+            || ch.carries.is_some();
+        match (&ch.flow, &ch.remove) {
+            (Some(f), None) => {
+                let Some(RelationRef::Flow(flow)) = self.relation_ref(f) else {
+                    if self.relation_ref(f).is_some() {
+                        self.err(Diagnostic::error(
+                            "E0314",
+                            f.span,
+                            format!("`{}` is not a flow", f.value),
+                        ));
+                    }
+                    return None;
+                };
+                if !sets_flow {
+                    self.err(
+                        Diagnostic::error(
+                            "E0315",
+                            f.span,
+                            format!("the change to flow `{}` changes nothing", f.value),
+                        )
+                        .with_hint(
+                            "give `authentication`, `encryption`, `input_validation` or `carries`",
+                        ),
+                    );
+                }
+                let carries = ch.carries.as_ref().map(|c| {
+                    c.iter()
+                        .filter_map(|d| self.asset_ref(d, Want::Layer(Layer::Data)))
+                        .collect()
+                });
+                Some(Change::Flow {
+                    flow,
+                    authentication: ch.authentication,
+                    encryption: ch.encryption,
+                    input_validation: ch.input_validation,
+                    carries,
+                })
+            }
+            (None, Some(r)) if !sets_flow => self.relation_ref(r).map(Change::Remove),
+            _ => {
+                self.err(
+                    Diagnostic::error(
+                        "E0313",
+                        control.span,
+                        format!(
+                            "a change of control `{}` needs either `flow` (with new attributes) or `remove`",
+                            control.value
+                        ),
+                    )
+                    .with_hint("e.g. `{flow: f-login, authentication: mfa}` or `{remove: acc-admin-db}`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves the id of a flow, hosting, access, custody or dependency entry.
+    fn relation_ref(&mut self, name: &Name) -> Option<RelationRef> {
+        let id = Some(name.value.as_str());
+        let found = (self.flows.iter().position(|f| f.id.as_deref() == id))
+            .map(|i| RelationRef::Flow(FlowId(i as u32)))
+            .or_else(|| {
+                (self.access.iter().position(|a| a.id.as_deref() == id))
+                    .map(|i| RelationRef::Access(AccessId(i as u32)))
+            })
+            .or_else(|| {
+                (self.custody.iter().position(|c| c.id.as_deref() == id))
+                    .map(|i| RelationRef::Custody(CustodyId(i as u32)))
+            })
+            .or_else(|| {
+                (self.hosting.iter().position(|h| h.id.as_deref() == id))
+                    .map(|i| RelationRef::Hosting(HostingId(i as u32)))
+            })
+            .or_else(|| {
+                (self.dependencies.iter().position(|d| d.id.as_deref() == id))
+                    .map(|i| RelationRef::Dependency(DependencyId(i as u32)))
+            });
+        if found.is_none() && !self.broken.contains(&name.value) {
+            let ids = self
+                .flows
+                .iter()
+                .filter_map(|f| f.id.as_deref())
+                .chain(self.access.iter().filter_map(|a| a.id.as_deref()))
+                .chain(self.custody.iter().filter_map(|c| c.id.as_deref()))
+                .chain(self.hosting.iter().filter_map(|h| h.id.as_deref()))
+                .chain(self.dependencies.iter().filter_map(|d| d.id.as_deref()));
+            let hint = did_you_mean(&name.value, ids).unwrap_or_else(|| {
+                "only flows, hosting, access, custody and dependency entries with an `id` can be named here".into()
+            });
+            self.err(
+                Diagnostic::error(
+                    "E0214",
+                    name.span,
+                    format!("unknown relation `{}`", name.value),
+                )
+                .with_hint(hint),
+            );
+        }
+        found
     }
 
     fn actors(&mut self, docs: &[ActorDoc]) {
@@ -1350,6 +1529,7 @@ impl Builder {
                     need(self, p.targets.len() == 1, "targets (the one identity)");
                     need(self, p.max_assets.is_some(), "max_assets");
                 }
+                PropertyKind::Custom => need(self, p.assert.is_some(), "assert"),
             }
             let data = p
                 .data
@@ -1388,6 +1568,7 @@ impl Builder {
                 assets,
                 max_assets: p.max_assets,
                 all_configurations: p.all_configurations,
+                assert: p.assert.as_ref().map(|a| (a.value.clone(), a.span)),
                 span: p.id.span,
             });
         }
@@ -1460,9 +1641,10 @@ pub fn structurally_reachable(steps: &[AttackStep], entries: &[StepId]) -> Vec<b
     reached
 }
 
-/// Each asset's neighbours, tagged with the selector that reaches them.
+/// Each asset's neighbours, tagged with the selector that reaches them and the relation
+/// behind it.
 struct Neighbours {
-    of: Vec<Vec<(Selector, AssetId)>>,
+    of: Vec<Vec<(Selector, AssetId, Via)>>,
 }
 
 impl Neighbours {
@@ -1472,20 +1654,24 @@ impl Neighbours {
         }
     }
 
-    fn add(&mut self, a: AssetId, sel: Selector, b: AssetId) {
-        self.of[a.idx()].push((sel, b));
+    fn add(&mut self, a: AssetId, sel: Selector, b: AssetId, via: Via) {
+        self.of[a.idx()].push((sel, b, via));
     }
 
-    fn of(&self, a: AssetId, sel: Selector) -> impl Iterator<Item = AssetId> + '_ {
-        let own = (sel == Selector::SelfAsset).then_some(a);
+    fn of(&self, a: AssetId, sel: Selector) -> impl Iterator<Item = (AssetId, Via)> + '_ {
+        let own = (sel == Selector::SelfAsset).then_some((a, Via::Fixed));
         own.into_iter().chain(
             self.of[a.idx()]
                 .iter()
-                .filter(move |(s, _)| *s == sel)
-                .map(|(_, b)| *b),
+                .filter(move |(s, _, _)| *s == sel)
+                .map(|(_, b, v)| (*b, *v)),
         )
     }
 }
+
+/// How long an outage lasts when the model does not say: one day (an assumption, stated in
+/// the catalog reference).
+pub const DEFAULT_OUTAGE_HOURS: Distribution = Distribution::Constant(24.0);
 
 fn kind_name(k: PropertyKind) -> &'static str {
     match k {
@@ -1495,6 +1681,7 @@ fn kind_name(k: PropertyKind) -> &'static str {
         PropertyKind::Resilience => "resilience",
         PropertyKind::Separation => "separation",
         PropertyKind::BlastRadius => "blast-radius",
+        PropertyKind::Custom => "custom",
     }
 }
 

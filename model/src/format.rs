@@ -188,6 +188,9 @@ pub struct StepTemplateDoc {
     /// Reaching this step takes the asset out of service (for cascades).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub causes_outage: bool,
+    /// How long the outage this step causes lasts, in hours (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_hours: Option<DistDoc>,
 }
 
 /// One asset of the ecosystem.
@@ -248,6 +251,9 @@ pub struct StepOverrideDoc {
     /// Extra preconditions, as `asset.step`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_from: Vec<Name>,
+    /// How long the outage this step causes lasts, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_hours: Option<DistDoc>,
 }
 
 /// How an interface authenticates its caller.
@@ -397,6 +403,9 @@ pub struct StepDoc {
     pub capec: Vec<Name>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub causes_outage: bool,
+    /// How long the outage this step causes lasts, in hours (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_hours: Option<DistDoc>,
 }
 
 /// What a control does to one attack step.
@@ -425,7 +434,12 @@ pub struct ControlDoc {
     /// Assets the control protects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub protects: Vec<Name>,
+    /// What it does to attack steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<EffectDoc>,
+    /// What it changes in the ecosystem when in place: interfaces hardened, relations removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeDoc>,
     /// One-off cost of putting it in place, in euros.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_eur: Option<f64>,
@@ -437,6 +451,28 @@ pub struct ControlDoc {
     /// Controls sharing a group are mutually exclusive options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+}
+
+/// A change to the ecosystem that a control makes when it is in place: either an interface
+/// (`flow`) gets new security attributes, or a relation with an id is removed (`remove`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeDoc {
+    /// The id of the flow whose attributes change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Authentication>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_validation: Option<bool>,
+    /// The data classes the flow carries from then on (replaces the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carries: Option<Vec<Name>>,
+    /// The id of a flow, access right, custody, hosting or dependency entry that goes away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<Name>,
 }
 
 /// A threat actor.
@@ -591,6 +627,10 @@ pub struct PropertyDoc {
     /// Check under every on/off choice of the candidate controls, not only the current one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all_configurations: bool,
+    /// custom: the property as a formula of the property language, e.g.
+    /// `forall f in flows: crosses(f, 1) -> f.encryption in [tls12, tls13]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assert: Option<Name>,
 }
 
 /// The kinds of property the verifier checks.
@@ -603,6 +643,8 @@ pub enum PropertyKind {
     Resilience,
     Separation,
     BlastRadius,
+    /// A formula of the property language (`assert`).
+    Custom,
 }
 
 /// A probability distribution, written `{name: {parameters}}`, e.g. `{constant: 4}` or

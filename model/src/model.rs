@@ -33,7 +33,10 @@ id_type!(
     ImpactId,
     MonitorId,
     FlowId,
-    DependencyId
+    DependencyId,
+    AccessId,
+    CustodyId,
+    HostingId
 );
 
 /// A resolved asset type.
@@ -117,6 +120,7 @@ pub struct StepTemplate {
     pub attack: Arc<[String]>,
     pub capec: Arc<[String]>,
     pub causes_outage: bool,
+    pub outage_hours: Option<Distribution>,
     /// The type that declared this version of the step.
     pub declared_by: String,
 }
@@ -154,8 +158,18 @@ pub struct Flow {
     pub span: Span,
 }
 
+/// `asset` runs on, or is kept in, `on` (from a `hosting:` entry or an asset's `hosted_on`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hosting {
+    pub id: Option<String>,
+    pub asset: AssetId,
+    pub on: AssetId,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Access {
+    pub id: Option<String>,
     pub who: AssetId,
     pub to: AssetId,
     pub rights: Vec<Right>,
@@ -164,6 +178,7 @@ pub struct Access {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Custody {
+    pub id: Option<String>,
     pub holder: AssetId,
     pub item: AssetId,
     pub span: Span,
@@ -189,6 +204,33 @@ pub struct Agreement {
     pub span: Span,
 }
 
+/// The relation that made one step a precondition of another. Controls that remove a
+/// relation (`changes: [{remove: id}]`) cut the attack-graph edges it induced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Via {
+    /// The same asset, a zone, organisation or storage link, or an explicit `asset.step`
+    /// reference: nothing a control can remove.
+    Fixed,
+    Flow(FlowId),
+    Access(AccessId),
+    Custody(CustodyId),
+    Hosting(HostingId),
+    Dependency(DependencyId),
+    /// Several relations induce the same edge (an index into [`Model::via_sets`]): the edge
+    /// survives while any of them does.
+    Many(u32),
+}
+
+/// A relation that a control's change can remove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RelationRef {
+    Flow(FlowId),
+    Access(AccessId),
+    Custody(CustodyId),
+    Hosting(HostingId),
+    Dependency(DependencyId),
+}
+
 /// One node of the attack graph: a step on one asset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttackStep {
@@ -198,11 +240,15 @@ pub struct AttackStep {
     pub description: Arc<str>,
     pub requires: Requires,
     pub parents: Vec<StepId>,
+    /// For each parent, the relation that made it one (same length as `parents`).
+    pub parent_via: Vec<Via>,
     pub ttc_hours: Distribution,
     pub p_success: f64,
     pub attack: Arc<[String]>,
     pub capec: Arc<[String]>,
     pub causes_outage: bool,
+    /// How long the outage lasts (meaningful when `causes_outage`).
+    pub outage_hours: Distribution,
     pub layer: Layer,
     pub span: Span,
 }
@@ -214,6 +260,21 @@ pub struct Effect {
     pub slowdown: f64,
 }
 
+/// A change to the ecosystem that a control makes when in place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// The flow gets these attributes (`None` keeps the current one).
+    Flow {
+        flow: FlowId,
+        authentication: Option<Authentication>,
+        encryption: Option<Encryption>,
+        input_validation: Option<bool>,
+        carries: Option<Vec<AssetId>>,
+    },
+    /// The relation goes away, and with it the attack-graph edges it induced.
+    Remove(RelationRef),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Control {
     pub id: String,
@@ -221,6 +282,7 @@ pub struct Control {
     pub kind: String,
     pub protects: Vec<AssetId>,
     pub effects: Vec<Effect>,
+    pub changes: Vec<Change>,
     pub cost_eur: f64,
     pub upkeep_eur_per_year: f64,
     pub enabled: bool,
@@ -301,6 +363,8 @@ pub struct Property {
     pub assets: Vec<AssetId>,
     pub max_assets: Option<u32>,
     pub all_configurations: bool,
+    /// custom: the formula as written (the verifier parses it).
+    pub assert: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -350,6 +414,7 @@ pub struct Model {
     pub types: Vec<AssetType>,
     pub assets: Vec<Asset>,
     pub flows: Vec<Flow>,
+    pub hosting: Vec<Hosting>,
     pub access: Vec<Access>,
     pub custody: Vec<Custody>,
     pub dependencies: Vec<Dependency>,
@@ -361,6 +426,8 @@ pub struct Model {
     pub impacts: Vec<Impact>,
     pub monitors: Vec<Monitor>,
     pub properties: Vec<Property>,
+    /// Relation sets of edges that several relations induce (see [`Via::Many`]).
+    pub via_sets: Vec<Vec<Via>>,
     /// The asset graph; node weights are asset ids, node `i` is asset `i`.
     pub graph: DiGraph<AssetId, Relation>,
     pub(crate) asset_by_id: HashMap<String, AssetId>,
@@ -432,5 +499,105 @@ impl Model {
 
     pub fn n_attack_edges(&self) -> usize {
         self.steps.iter().map(|s| s.parents.len()).sum()
+    }
+
+    /// The relations behind one attack-graph edge (empty for [`Via::Fixed`]).
+    pub fn relations_of(&self, via: Via) -> Vec<RelationRef> {
+        fn one(v: Via) -> Option<RelationRef> {
+            match v {
+                Via::Fixed | Via::Many(_) => None,
+                Via::Flow(f) => Some(RelationRef::Flow(f)),
+                Via::Access(a) => Some(RelationRef::Access(a)),
+                Via::Custody(c) => Some(RelationRef::Custody(c)),
+                Via::Hosting(h) => Some(RelationRef::Hosting(h)),
+                Via::Dependency(d) => Some(RelationRef::Dependency(d)),
+            }
+        }
+        match via {
+            Via::Many(i) => self.via_sets[i as usize]
+                .iter()
+                .filter_map(|v| one(*v))
+                .collect(),
+            v => one(v).into_iter().collect(),
+        }
+    }
+
+    /// Whether an edge survives when the relations `removed` says are gone: it does while any
+    /// relation behind it remains (a fixed edge always does).
+    pub fn via_alive(&self, via: Via, removed: &dyn Fn(RelationRef) -> bool) -> bool {
+        match via {
+            Via::Fixed => true,
+            Via::Many(i) => self.via_sets[i as usize]
+                .iter()
+                .any(|v| *v == Via::Fixed || self.relations_of(*v).iter().any(|r| !removed(*r))),
+            v => self.relations_of(v).iter().any(|r| !removed(*r)),
+        }
+    }
+
+    /// The relations removed by the controls for which `on` is true.
+    pub fn removed_relations(&self, on: &dyn Fn(ControlId) -> bool) -> Vec<RelationRef> {
+        let mut out: Vec<RelationRef> = self
+            .controls
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| on(ControlId(*i as u32)))
+            .flat_map(|(_, c)| c.changes.iter())
+            .filter_map(|ch| match ch {
+                Change::Remove(r) => Some(*r),
+                Change::Flow { .. } => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The effects of every control on each step: `(control, efficacy, slowdown)`.
+    pub fn step_effects(&self) -> Vec<Vec<(ControlId, f64, f64)>> {
+        let mut out = vec![Vec::new(); self.steps.len()];
+        for (ci, c) in self.controls.iter().enumerate() {
+            for e in &c.effects {
+                out[e.step.idx()].push((ControlId(ci as u32), e.efficacy, e.slowdown));
+            }
+        }
+        out
+    }
+
+    /// The flow as it is when the controls for which `on` is true are in place (later
+    /// controls' changes win where two change the same attribute).
+    pub fn flow_as_configured(&self, flow: FlowId, on: &dyn Fn(ControlId) -> bool) -> Flow {
+        let mut f = self.flows[flow.idx()].clone();
+        for (ci, c) in self.controls.iter().enumerate() {
+            if !on(ControlId(ci as u32)) {
+                continue;
+            }
+            for ch in &c.changes {
+                if let Change::Flow {
+                    flow: id,
+                    authentication,
+                    encryption,
+                    input_validation,
+                    carries,
+                } = ch
+                {
+                    if *id != flow {
+                        continue;
+                    }
+                    if let Some(a) = authentication {
+                        f.authentication = *a;
+                    }
+                    if let Some(e) = encryption {
+                        f.encryption = *e;
+                    }
+                    if let Some(v) = input_validation {
+                        f.input_validation = *v;
+                    }
+                    if let Some(c) = carries {
+                        f.carries = c.clone();
+                    }
+                }
+            }
+        }
+        f
     }
 }

@@ -352,6 +352,7 @@ pub fn generate(n_assets: usize, seed: u64) -> ModelDoc {
                 efficacy: Some(0.6),
                 slowdown: Some(2.0),
             }],
+            changes: Vec::new(),
             cost_eur: Some(20_000.0),
             upkeep_eur_per_year: Some(5_000.0),
             enabled: rng.chance(0.5),
@@ -367,6 +368,7 @@ pub fn generate(n_assets: usize, seed: u64) -> ModelDoc {
                 efficacy: Some(0.9),
                 slowdown: None,
             }],
+            changes: Vec::new(),
             cost_eur: Some(15_000.0),
             upkeep_eur_per_year: Some(3_000.0),
             enabled: false,
@@ -466,6 +468,7 @@ fn empty_property() -> PropertyDoc {
         assets: Vec::new(),
         max_assets: None,
         all_configurations: false,
+        assert: None,
     }
 }
 

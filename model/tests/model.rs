@@ -277,3 +277,64 @@ proptest! {
         }
     }
 }
+
+/// Every attack-graph edge remembers the relation behind it, so a control that removes the
+/// relation cuts exactly the edges it induced.
+#[test]
+fn control_changes_cut_the_edges_their_relations_induced() {
+    use ensure_model::{AccessId, ControlId, FlowId, RelationRef, Via};
+    let text = r#"
+name: t
+assets:
+  - {id: org, type: company}
+  - {id: db, type: database, org: org}
+  - {id: clerk, type: employee, org: org}
+  - {id: clerk-account, type: identity, org: org}
+  - {id: api, type: api, org: org}
+flows:
+  - {id: f-api-db, from: api, to: db, authentication: password, encryption: tls12}
+access:
+  - {id: acc-clerk-db, who: clerk-account, to: db, rights: [read]}
+custody:
+  - {id: cus-clerk-account, holder: clerk, item: clerk-account}
+controls:
+  - id: least-privilege
+    kind: access-control
+    changes:
+      - {remove: acc-clerk-db}
+      - {flow: f-api-db, authentication: mtls}
+"#;
+    let checked = ensure_model::check_str("t.yaml", text);
+    assert_eq!(checked.n_errors(), 0, "{:?}", checked.diagnostics);
+    let m = checked.model.expect("valid model");
+    let db = m.asset_id("db").unwrap();
+    let use_ = m.step_id(db, "use").unwrap();
+    let misuse = m
+        .step_id(m.asset_id("clerk-account").unwrap(), "misuse")
+        .unwrap();
+    let s = m.step(use_);
+    let i = s
+        .parents
+        .iter()
+        .position(|p| *p == misuse)
+        .expect("access edge");
+    let via = s.parent_via[i];
+    assert_eq!(via, Via::Access(AccessId(0)));
+    let lp = ControlId(0);
+    let removed = m.removed_relations(&|c| c == lp);
+    assert_eq!(removed, vec![RelationRef::Access(AccessId(0))]);
+    assert!(!m.via_alive(via, &|r| removed.contains(&r)));
+    assert!(m.via_alive(via, &|_| false));
+    // The db's compromise follows the api's through the flow, which the control keeps.
+    let comp = m.step(m.step_id(db, "compromise").unwrap());
+    let api_comp = m.step_id(m.asset_id("api").unwrap(), "compromise").unwrap();
+    let j = comp.parents.iter().position(|p| *p == api_comp).unwrap();
+    assert_eq!(comp.parent_via[j], Via::Flow(FlowId(0)));
+    assert!(m.via_alive(comp.parent_via[j], &|r| removed.contains(&r)));
+    let f = m.flow_as_configured(FlowId(0), &|c| c == lp);
+    assert_eq!(f.authentication, Authentication::Mtls);
+    assert_eq!(m.flows[0].authentication, Authentication::Password);
+    for s in &m.steps {
+        assert_eq!(s.parents.len(), s.parent_via.len());
+    }
+}

@@ -1,0 +1,1 @@
+//! Monte Carlo simulation of cyber, physical and cascading attacks over an `ensure` model.
