@@ -4,3 +4,4 @@
 //! what the ecosystem is, analyses decide what it means, this crate decides how it looks.
 
 pub mod graph;
+pub mod layout;
