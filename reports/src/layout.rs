@@ -207,7 +207,7 @@ pub fn layout(model: &Model) -> Layout {
     let mut y = HEADER_H;
     for (li, lane) in lane_ids.iter().enumerate() {
         let mut lane_h: f64 = NODE_H;
-        for c in 0..COLUMNS.len() {
+        for (c, cx) in col_x.iter().enumerate() {
             let Some(assets) = cells.get(&(li, c)) else {
                 continue;
             };
@@ -215,7 +215,7 @@ pub fn layout(model: &Model) -> Layout {
             for (j, a) in assets.iter().enumerate() {
                 let (row, col) = (j / k, j % k);
                 position[a.idx()] = (
-                    col_x[c] + col as f64 * (NODE_W + GAP_X),
+                    cx + col as f64 * (NODE_W + GAP_X),
                     y + LANE_PAD + row as f64 * (NODE_H + GAP_Y),
                 );
             }
