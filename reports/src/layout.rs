@@ -149,12 +149,9 @@ pub fn layout(model: &Model) -> Layout {
     };
     // Cells: (lane, column) -> assets, ordered by a barycentre heuristic.
     let mut cells: BTreeMap<(usize, usize), Vec<AssetId>> = BTreeMap::new();
-    for i in 0..n {
+    for (i, lane) in lane_idx_of.iter().enumerate() {
         let a = AssetId(i as u32);
-        cells
-            .entry((lane_idx_of[i], col_of(a)))
-            .or_default()
-            .push(a);
+        cells.entry((*lane, col_of(a))).or_default().push(a);
     }
     let edges = drawn_edges(model);
     let mut neighbours: Vec<Vec<AssetId>> = vec![Vec::new(); n];
