@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use ensure_model::{ControlId, ImpactTrigger, Model, RelationRef, Requires, StepId};
+use ensure_model::{ControlId, ImpactKind, ImpactTrigger, Model, RelationRef, Requires, StepId};
 
 use crate::rng::{key_of, mix, pair_key};
 use crate::sample::Sampler;
@@ -112,12 +112,14 @@ pub(crate) const HAS_GOALS: u8 = 4;
 pub(crate) const HAS_MONITORS: u8 = 8;
 pub(crate) const OUTAGE: u8 = 16;
 pub(crate) const HAS_EFFECTS: u8 = 32;
+/// A control that is on stops the step outright: every attempt fails (and can be seen).
+pub(crate) const BLOCKED: u8 = 64;
 
 /// What a trial needs of one attack step, packed for cache locality.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StepInfo {
     pub key: u64,
-    /// `p_success`, or 0 when a control that is on blocks the step outright.
+    /// `p_success` (a control that blocks the step outright sets [`BLOCKED`] instead).
     pub p: f64,
     /// Product of the slowdowns of the controls that are on.
     pub slowdown: f64,
@@ -158,6 +160,9 @@ pub(crate) struct ActorInfo {
     /// an entry in every organisation of a large model.
     pub entry_info: Vec<StepInfo>,
     pub capabilities: u8,
+    /// The steps that lead towards one of the actor's goals, as a bit set over steps; `None`
+    /// when the actor pursues no goal and so tries everything it can.
+    pub relevant: Option<Vec<u64>>,
     /// Mean number of campaigns per trial; `None`: one campaign at time 0.
     pub mean_campaigns: Option<f64>,
 }
@@ -165,6 +170,8 @@ pub(crate) struct ActorInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct ImpactInfo {
     pub key: u64,
+    /// Records exposed once stay exposed: such an impact counts at most once per trial.
+    pub once_per_trial: bool,
     pub loss: Option<u32>,
     pub cost_eur_per_hour: f64,
     pub records: u64,
@@ -237,6 +244,35 @@ pub struct Compiled<'m> {
     fingerprint: u64,
 }
 
+/// The steps from which some target of a goal the actor pursues can be reached through live
+/// edges: a goal-directed attacker spends no effort elsewhere. `None` when no goal names the
+/// actor (or names no actor at all, which counts as every actor) — then it tries everything.
+fn relevant_steps(
+    model: &Model,
+    parents: &Csr<u32>,
+    actor: ensure_model::ActorId,
+) -> Option<Vec<u64>> {
+    let mut stack: Vec<u32> = model
+        .goals
+        .iter()
+        .filter(|g| g.actors.is_empty() || g.actors.contains(&actor))
+        .flat_map(|g| g.targets.iter().map(|t| t.0))
+        .collect();
+    if stack.is_empty() {
+        return None;
+    }
+    let mut bits = vec![0u64; model.steps.len().div_ceil(64)];
+    while let Some(s) = stack.pop() {
+        let (w, b) = (s as usize / 64, s % 64);
+        if bits[w] >> b & 1 == 1 {
+            continue;
+        }
+        bits[w] |= 1 << b;
+        stack.extend_from_slice(parents.row(s as usize));
+    }
+    Some(bits)
+}
+
 /// Campaign means above this are refused: a trial would take too long to mean anything.
 const MAX_MEAN_CAMPAIGNS: f64 = 100_000.0;
 
@@ -246,6 +282,9 @@ pub fn compile<'m>(
     configuration: &Configuration,
 ) -> Result<Compiled<'m>, SimError> {
     configuration.check(model)?;
+    if model.steps.len() >= crate::trial::ATTEMPT as usize {
+        return Err(SimError::TooManySteps(model.steps.len()));
+    }
     let on = |c: ControlId| configuration.is_on(c);
     let removed = model.removed_relations(&on);
     let is_removed = |r: RelationRef| removed.binary_search(&r).is_ok();
@@ -361,6 +400,7 @@ pub fn compile<'m>(
         }
         impacts.push(ImpactInfo {
             key: key_of(&imp.id),
+            once_per_trial: imp.kind == ImpactKind::RecordsExposed,
             loss: imp
                 .loss_eur
                 .as_ref()
@@ -420,6 +460,9 @@ pub fn compile<'m>(
         if !effects.row(i).is_empty() {
             flags |= HAS_EFFECTS;
         }
+        if blocked[i] {
+            flags |= BLOCKED;
+        }
         let outage = if s.causes_outage {
             flags |= OUTAGE;
             any_outage = true;
@@ -429,7 +472,7 @@ pub fn compile<'m>(
         };
         let info = StepInfo {
             key,
-            p: if blocked[i] { 0.0 } else { s.p_success },
+            p: s.p_success,
             slowdown: slowdown[i],
             ttc: samplers.intern(Sampler::new(&s.ttc_hours)),
             outage,
@@ -476,14 +519,21 @@ pub fn compile<'m>(
                 });
             }
         }
+        let actor_id = ensure_model::ActorId(actors.len() as u32);
         let info = ActorInfo {
             key: key_of(&a.id),
             entry_info: entries.iter().map(|e| steps[*e as usize]).collect(),
             entries,
             capabilities: a.capabilities.iter().fold(0, |m, l| m | layer_bit(*l)),
+            relevant: relevant_steps(model, &parents, actor_id),
             mean_campaigns,
         };
         fp.u64(info.key);
+        if let Some(r) = &info.relevant {
+            for w in r {
+                fp.u64(*w);
+            }
+        }
         fp.f64(info.mean_campaigns.unwrap_or(-1.0));
         fp.u64(u64::from(info.capabilities));
         for e in &info.entries {

@@ -65,6 +65,8 @@ pub enum SimError {
     ConfigurationSize { expected: usize, got: usize },
     #[error("actor `{actor}` would start {mean} campaigns per trial on average; at most 100,000 are simulated")]
     TooManyCampaigns { actor: String, mean: f64 },
+    #[error("the attack graph has {0} steps; at most 2^31 can be simulated")]
+    TooManySteps(usize),
     #[error("unknown goal `{0}`")]
     UnknownGoal(String),
     #[error("shard {index}/{count} is not a shard: write I/N with 1 <= I <= N")]

@@ -16,7 +16,7 @@ use ensure_model::{ActorId, AssetId, DependencyId, GoalId, ImpactId, MonitorId, 
 
 use crate::cascade::{self, AttackOutage, CascadeScratch};
 use crate::compile::{
-    Compiled, StepInfo, ALL, HAS_EFFECTS, HAS_GOALS, HAS_IMPACTS, HAS_MONITORS, OUTAGE,
+    Compiled, StepInfo, ALL, BLOCKED, HAS_EFFECTS, HAS_GOALS, HAS_IMPACTS, HAS_MONITORS, OUTAGE,
 };
 use crate::rng::{campaign_key, mix, pair_key, trial_key, trial_level_key, Purpose, Stream};
 use crate::sample::poisson;
@@ -59,6 +59,8 @@ pub struct Alert {
     pub monitor: MonitorId,
     pub step: StepId,
     pub time_hours: f64,
+    /// The monitor saw a failed attempt at the step, not its completion.
+    pub failed_attempt: bool,
 }
 
 /// The first time a goal was reached in the trial.
@@ -149,6 +151,9 @@ const QUEUED: u32 = u32::MAX - 2;
 const DONE: u32 = u32::MAX - 1;
 const FAILED: u32 = u32::MAX;
 const NONE: u32 = u32::MAX;
+/// Marks a queued event as a failed attempt rather than a completion (step indices stay
+/// below 2^31; `compile` refuses larger graphs).
+pub(crate) const ATTEMPT: u32 = 1 << 31;
 
 /// Reusable memory for trials of one compiled model. Not shared between threads: each
 /// worker owns one.
@@ -286,6 +291,7 @@ pub fn simulate_trial<'s>(
         );
         outage_impacts(c, tl, &mut trial);
     }
+    keep_first_exposure(c, &mut trial.impacts);
     trial.loss_eur = trial.impacts.iter().map(|i| i.loss_eur).sum();
     sc.trial = trial;
     &sc.trial
@@ -317,9 +323,11 @@ fn run_campaign(
     sc.heap.clear();
 
     // Enabling a step makes all its draws: whether it succeeds (its own p_success and each
-    // control's stop, independently) and when it completes.
-    // A step that fails is marked so that no other parent enables it again; an entry need
-    // not be, as enabling it again (later) would redo the same keyed draws and fail again.
+    // control's stop, independently) and when the attempt ends. A step is attempted at most
+    // once per campaign: one that fails is marked so that no other parent enables it again.
+    // A failed attempt that a monitor watches is queued too, flagged, so that the monitor can
+    // see it in time order.
+    let relevant = actor.relevant.as_deref();
     let enable = |s: u32,
                   info: &StepInfo,
                   t: f64,
@@ -327,40 +335,35 @@ fn run_campaign(
                   mark: &mut [u64],
                   via_arr: &mut [u32],
                   heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
-        let ok = (|| {
-            if info.p <= 0.0 || info.layer_bit & caps == 0 {
-                return None;
-            }
-            let hs = mix(ck ^ info.key);
-            if info.p < 1.0 && Stream::from_element_hash(hs, Purpose::Success).u(0) >= info.p {
-                return None;
-            }
-            if info.flags & HAS_EFFECTS != 0 {
-                for e in c.effects.row(s as usize) {
-                    if Stream::new(ck, e.key, Purpose::ControlStop).u(0) < e.efficacy {
-                        return None;
-                    }
-                }
-            }
-            let ttc = c.samplers[info.ttc as usize]
-                .sample(&Stream::from_element_hash(hs, Purpose::Ttc))
-                * info.slowdown;
-            let done = t + ttc;
-            // Also refuses NaN.
-            if done <= h {
-                Some(done)
-            } else {
-                None
-            }
-        })();
-        match ok {
-            Some(done) => {
-                mark[s as usize] = tag | u64::from(QUEUED);
-                via_arr[s as usize] = via;
-                heap.push(Reverse((done.to_bits(), s)));
-            }
-            None if via != NONE => mark[s as usize] = tag | u64::from(FAILED),
-            None => {}
+        let attempted = info.p > 0.0
+            && info.layer_bit & caps != 0
+            && relevant.is_none_or(|r| r[s as usize / 64] >> (s % 64) & 1 == 1);
+        mark[s as usize] = tag | u64::from(FAILED);
+        if !attempted {
+            return;
+        }
+        let hs = mix(ck ^ info.key);
+        let ttc = c.samplers[info.ttc as usize]
+            .sample(&Stream::from_element_hash(hs, Purpose::Ttc))
+            * info.slowdown;
+        let done = t + ttc;
+        // Also refuses NaN.
+        if !(done <= h) {
+            return;
+        }
+        let succeeds = info.flags & BLOCKED == 0
+            && (info.p >= 1.0 || Stream::from_element_hash(hs, Purpose::Success).u(0) < info.p)
+            && (info.flags & HAS_EFFECTS == 0
+                || c.effects
+                    .row(s as usize)
+                    .iter()
+                    .all(|e| Stream::new(ck, e.key, Purpose::ControlStop).u(0) >= e.efficacy));
+        if succeeds {
+            mark[s as usize] = tag | u64::from(QUEUED);
+            via_arr[s as usize] = via;
+            heap.push(Reverse((done.to_bits(), s)));
+        } else if info.flags & HAS_MONITORS != 0 {
+            heap.push(Reverse((done.to_bits(), s | ATTEMPT)));
         }
     };
 
@@ -369,17 +372,34 @@ fn run_campaign(
         enable(e, info, t0, NONE, &mut sc.mark, &mut sc.via, &mut sc.heap);
     }
 
-    while let Some(Reverse((bits, s))) = sc.heap.pop() {
+    while let Some(Reverse((bits, tagged))) = sc.heap.pop() {
         let t = f64::from_bits(bits);
+        let failed_attempt = tagged & ATTEMPT != 0;
+        let s = tagged & !ATTEMPT;
         if t >= stop {
-            stopped = true;
+            // Stopped means the response cut off a step that would have completed.
+            stopped = !failed_attempt || sc.heap.iter().any(|Reverse((_, x))| x & ATTEMPT == 0);
             sc.heap.clear();
             break;
         }
         let si = s as usize;
+        let info = &c.steps[si];
+        if failed_attempt {
+            observe(
+                c,
+                ck,
+                si,
+                t,
+                campaign_idx,
+                true,
+                &mut stop,
+                &mut first_alert,
+                trial,
+            );
+            continue;
+        }
         sc.mark[si] = tag | u64::from(DONE);
         n_completed += 1;
-        let info = &c.steps[si];
         if sc.options.completions {
             let via = sc.via[si];
             trial.completions.push(Completion {
@@ -395,27 +415,17 @@ fn run_campaign(
         }
         if info.flags & (HAS_MONITORS | HAS_GOALS | HAS_IMPACTS | OUTAGE) != 0 {
             if info.flags & HAS_MONITORS != 0 {
-                for m in c.monitors.row(si) {
-                    let hm = mix(ck ^ m.key);
-                    if Stream::from_element_hash(hm, Purpose::Detect).u(0) >= m.p_detect {
-                        continue;
-                    }
-                    let delay = c.samplers[m.delay as usize]
-                        .sample(&Stream::from_element_hash(hm, Purpose::DetectDelay));
-                    let response = c.samplers[m.response as usize]
-                        .sample(&Stream::from_element_hash(hm, Purpose::Response));
-                    let alert = t + delay;
-                    stop = stop.min(alert + response);
-                    if alert <= h {
-                        first_alert = first_alert.min(alert);
-                        trial.alerts.push(Alert {
-                            campaign: campaign_idx,
-                            monitor: MonitorId(m.monitor),
-                            step: StepId(s),
-                            time_hours: alert,
-                        });
-                    }
-                }
+                observe(
+                    c,
+                    ck,
+                    si,
+                    t,
+                    campaign_idx,
+                    false,
+                    &mut stop,
+                    &mut first_alert,
+                    trial,
+                );
             }
             if info.flags & HAS_GOALS != 0 {
                 for &g in c.step_goals.row(si) {
@@ -508,6 +518,78 @@ fn run_campaign(
         stopped,
         n_completed,
     });
+}
+
+/// Records exposed once stay exposed: of the events of an impact that counts once per trial,
+/// only the earliest (then the lowest campaign) is kept, whichever actor ran first.
+fn keep_first_exposure(c: &Compiled<'_>, impacts: &mut Vec<ImpactEvent>) {
+    let once = |e: &ImpactEvent| c.impacts[e.impact.idx()].once_per_trial;
+    if impacts.iter().filter(|e| once(e)).count() < 2 {
+        return;
+    }
+    let campaign = |e: &ImpactEvent| match e.cause {
+        ImpactCause::Step { campaign, .. } => campaign,
+        ImpactCause::Outage { .. } => u32::MAX,
+    };
+    let mut first: Vec<(ImpactId, usize)> = Vec::new();
+    for (i, e) in impacts.iter().enumerate().filter(|(_, e)| once(e)) {
+        match first.iter_mut().find(|(imp, _)| *imp == e.impact) {
+            None => first.push((e.impact, i)),
+            Some((_, best)) => {
+                let b = &impacts[*best];
+                if (e.time_hours, campaign(e)) < (b.time_hours, campaign(b)) {
+                    *best = i;
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    impacts.retain(|e| {
+        let keep = !once(e)
+            || first
+                .iter()
+                .any(|(imp, best)| *imp == e.impact && *best == i);
+        i += 1;
+        keep
+    });
+}
+
+/// Monitors of step `si` look at its completion (or failed attempt) at `t`: each detects it
+/// independently, and an alert brings the campaign's stop forward to alert + response.
+#[allow(clippy::too_many_arguments)]
+fn observe(
+    c: &Compiled<'_>,
+    ck: u64,
+    si: usize,
+    t: f64,
+    campaign_idx: u32,
+    failed_attempt: bool,
+    stop: &mut f64,
+    first_alert: &mut f64,
+    trial: &mut Trial,
+) {
+    for m in c.monitors.row(si) {
+        let hm = mix(ck ^ m.key);
+        if Stream::from_element_hash(hm, Purpose::Detect).u(0) >= m.p_detect {
+            continue;
+        }
+        let delay = c.samplers[m.delay as usize]
+            .sample(&Stream::from_element_hash(hm, Purpose::DetectDelay));
+        let response = c.samplers[m.response as usize]
+            .sample(&Stream::from_element_hash(hm, Purpose::Response));
+        let alert = t + delay;
+        *stop = stop.min(alert + response);
+        if alert <= c.horizon {
+            *first_alert = first_alert.min(alert);
+            trial.alerts.push(Alert {
+                campaign: campaign_idx,
+                monitor: MonitorId(m.monitor),
+                step: StepId(si as u32),
+                time_hours: alert,
+                failed_attempt,
+            });
+        }
+    }
 }
 
 /// The derivation of `target` in the campaign that just ran, from its `via` and mark arrays,

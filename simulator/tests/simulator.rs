@@ -831,3 +831,122 @@ proptest! {
         }
     }
 }
+
+/// Actors are goal-directed: they spend no effort on steps that lead to none of their goals.
+/// An actor that no goal names tries everything it can reach.
+#[test]
+fn actors_only_take_steps_towards_their_goals() {
+    let yaml = |goal_actor: &str| {
+        format!(
+            r#"
+assets: [{{id: a, type: host}}]
+attack_steps:
+  - {{asset: a, name: s1, ttc_hours: {{constant: 1}}}}
+  - {{asset: a, name: toward, from: [a.s1], ttc_hours: {{constant: 1}}}}
+  - {{asset: a, name: aside, from: [a.s1], ttc_hours: {{constant: 1}}}}
+actors: [{{id: x, entry: [a.s1]}}, {{id: y, entry: [a.s1]}}]
+goals: [{{id: g, threat: t, targets: [a.toward], actors: [{goal_actor}]}}]
+"#
+        )
+    };
+    let m = model(&yaml("x"));
+    let c = current(&m);
+    let mut sc = TrialScratch::new(
+        &c,
+        TrialOptions {
+            completions: true,
+            paths: false,
+        },
+    );
+    let trial = simulate_trial(&c, 7, 0, &mut sc);
+    let done = |actor: u32| -> Vec<String> {
+        trial
+            .campaigns
+            .iter()
+            .filter(|k| k.actor.0 == actor)
+            .flat_map(|k| trial.completions[k.completions.clone()].iter())
+            .map(|x| m.step_label(x.step))
+            .collect()
+    };
+    // x pursues the goal: it never takes the side step. y pursues none: it takes everything.
+    assert_eq!(done(0), ["a.s1", "a.toward"]);
+    assert_eq!(done(1), ["a.s1", "a.toward", "a.aside"]);
+}
+
+/// Monitors see failed attempts too: a step that a control blocks outright (or that fails on
+/// its own odds) is still tried, and a monitor watching it still raises its alerts.
+#[test]
+fn monitors_see_failed_attempts() {
+    let m = model(
+        r#"
+assets: [{id: a, type: host}]
+attack_steps:
+  - {asset: a, name: s1, ttc_hours: {constant: 1}}
+  - {asset: a, name: blocked, from: [a.s1], ttc_hours: {constant: 2}}
+  - {asset: a, name: coin, from: [a.s1], ttc_hours: {constant: 3}, p_success: 0.5}
+actors: [{id: x, entry: [a.s1]}]
+controls:
+  - {id: block, kind: k, enabled: true, effects: [{step: a.blocked, efficacy: 1}]}
+monitors:
+  - {id: m1, kind: k, observes: [a.blocked], p_detect: 1, delay_hours: {constant: 0}, response_hours: {constant: 1000}}
+  - {id: m2, kind: k, observes: [a.coin], p_detect: 1, delay_hours: {constant: 0}, response_hours: {constant: 1000}}
+"#,
+    );
+    let c = current(&m);
+    let mut sc = TrialScratch::new(&c, TrialOptions::default());
+    let (mut coin_failed, mut coin_seen) = (0u64, 0u64);
+    for t in 0..N {
+        let trial = simulate_trial(&c, 3, t, &mut sc);
+        let blocked: Vec<_> = trial.alerts.iter().filter(|a| a.monitor.0 == 0).collect();
+        assert_eq!(blocked.len(), 1, "trial {t}: the blocked attempt is always seen");
+        assert!(blocked[0].failed_attempt);
+        assert_eq!(blocked[0].time_hours, 3.0);
+        let coin: Vec<_> = trial.alerts.iter().filter(|a| a.monitor.0 == 1).collect();
+        assert_eq!(coin.len(), 1, "trial {t}: the coin step is seen, won or lost");
+        coin_seen += 1;
+        coin_failed += u64::from(coin[0].failed_attempt);
+    }
+    check_prob(coin_failed, coin_seen, 0.5, "failed share of the watched coin step");
+}
+
+/// The same records cannot be exposed twice: a records-exposed impact counts at most once per
+/// trial, whatever the number of campaigns, while a fraud impact counts in every campaign.
+#[test]
+fn records_are_exposed_once_per_trial_and_fraud_recurs() {
+    let m = model(
+        r#"
+assets: [{id: a, type: host}]
+attack_steps:
+  - {asset: a, name: s1, ttc_hours: {constant: 1}, p_success: 0.4}
+actors: [{id: x, entry: [a.s1], frequency_per_year: 3}]
+impacts:
+  - {id: breach, kind: records-exposed, on_step: a.s1, records: 10, loss_eur: {constant: 100}}
+  - {id: fraud, kind: fraud, on_step: a.s1, loss_eur: {constant: 1}}
+"#,
+    );
+    let c = current(&m);
+    let mut sc = TrialScratch::new(&c, TrialOptions::default());
+    let (mut breached, mut frauds) = (0u64, Vec::new());
+    for t in 0..N {
+        let trial = simulate_trial(&c, 5, t, &mut sc);
+        let b: Vec<_> = trial.impacts.iter().filter(|i| i.impact.0 == 0).collect();
+        assert!(b.len() <= 1, "trial {t}: {} exposures", b.len());
+        if let Some(first) = b.first() {
+            let earliest = trial
+                .impacts
+                .iter()
+                .filter(|i| i.impact.0 == 1)
+                .map(|i| i.time_hours)
+                .fold(f64::INFINITY, f64::min);
+            assert_eq!(first.time_hours, earliest, "the earliest exposure is kept");
+        }
+        breached += b.len() as u64;
+        frauds.push(trial.impacts.iter().filter(|i| i.impact.0 == 1).count() as f64);
+    }
+    // Successful campaigns are Poisson with mean 3 * 0.4 (thinning, within the horizon as
+    // every step takes 1 h: a campaign starting in the last hour fails; 1/8760 is negligible
+    // next to the tolerance but included).
+    let lambda: f64 = 3.0 * 0.4 * (8759.0 / 8760.0);
+    check_prob(breached, N, 1.0 - (-lambda).exp(), "P(records exposed)");
+    check_mean(&frauds, lambda, lambda.sqrt(), "frauds per trial");
+}
