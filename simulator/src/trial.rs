@@ -348,7 +348,7 @@ fn run_campaign(
             * info.slowdown;
         let done = t + ttc;
         // Also refuses NaN.
-        if !(done <= h) {
+        if done.is_nan() || done > h {
             return;
         }
         let succeeds = info.flags & BLOCKED == 0
