@@ -3,6 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The reference SARIF validator (@microsoft/sarif-multitool, which ships the SARIF 2.1.0 schema
+# and a `validate` command) for the verifier's SARIF test; installed once under .cache/.
+sarif_dir=.cache/sarif
+sarif_tool="$sarif_dir/node_modules/.bin/sarif-multitool"
+if [ ! -x "$sarif_tool" ] && command -v npm >/dev/null; then
+  echo "test: installing @microsoft/sarif-multitool into $sarif_dir" >&2
+  npm install --prefix "$sarif_dir" --no-save --no-audit --no-fund @microsoft/sarif-multitool@5.7.0 >/dev/null ||
+    echo "test: could not install @microsoft/sarif-multitool" >&2
+  # Its native binary is made executable by an install script that npm may skip.
+  chmod u+x "$sarif_dir"/node_modules/@microsoft/sarif-multitool-*/Sarif.Multitool 2>/dev/null || true
+fi
+if [ -x "$sarif_tool" ]; then
+  export ENSURE_SARIF_MULTITOOL="$PWD/$sarif_tool"
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -4,8 +4,11 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod import;
 mod output;
 mod render;
+mod simulate;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,7 +20,9 @@ use ensure_model::{Checked, Model};
 /// Exit codes, shared by every command.
 mod exit {
     pub const OK: u8 = 0;
+    pub const VIOLATED: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
+    pub const UNKNOWN: u8 = 3;
 }
 
 #[derive(Parser)]
@@ -73,6 +78,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+    /// Verify the model's properties with Z3: holds (proved), violated (a witness) or unknown.
+    Verify(verify::VerifyArgs),
+    /// Monte Carlo simulation: goal probabilities, times, detection, losses, cascades.
+    Simulate(simulate::SimulateArgs),
+    /// Merge the partial results of `ensure simulate --shard` into the results of one run.
+    Merge(simulate::MergeArgs),
+    /// Simulate a baseline and a variant on common random numbers; paired differences.
+    Compare(simulate::CompareArgs),
+    /// Rank parameters by how much they move a figure (tornado data).
+    Sensitivity(simulate::SensitivityArgs),
+    /// Import another tool's graph as a model: a mal-toolbox attack graph, or a node-link
+    /// dependency graph.
+    Import {
+        #[command(subcommand)]
+        what: import::ImportCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,6 +106,8 @@ enum DiagFormat {
 enum GraphFormat {
     Dot,
     Json,
+    /// A layered drawing (organisation lanes, layer columns) that needs no Graphviz.
+    Svg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -196,6 +219,9 @@ fn run(cli: Cli) -> Result<u8> {
                 GraphFormat::Json => {
                     serde_json::to_string_pretty(&ensure_reports::graph::to_json(&m))? + "\n"
                 }
+                GraphFormat::Svg => {
+                    ensure_reports::layout::asset_graph_svg(&m, &Default::default())
+                }
             };
             output::emit(out.as_deref(), text.as_bytes())?;
             Ok(exit::OK)
@@ -222,6 +248,12 @@ fn run(cli: Cli) -> Result<u8> {
             output::emit(None, text.as_bytes())?;
             Ok(exit::OK)
         }
+        Command::Verify(a) => verify::run(a),
+        Command::Import { what } => import::run(what),
+        Command::Simulate(a) => simulate::simulate(a),
+        Command::Merge(a) => simulate::merge(a),
+        Command::Compare(a) => simulate::compare(a),
+        Command::Sensitivity(a) => simulate::sensitivity(a),
     }
 }
 

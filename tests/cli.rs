@@ -266,3 +266,533 @@ fn json_problems_are_reported_with_places_too() {
     assert!(stderr.contains("bad.json:1:"), "{stderr}");
     assert!(stderr.contains("did you mean `host`?"), "{stderr}");
 }
+
+/// Runs `ensure` and returns stdout, failing with stderr if it did not succeed.
+fn ensure_ok(args: &[&str]) -> String {
+    let out = ensure(args);
+    assert!(
+        out.status.success(),
+        "ensure {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn imported_graphs_pass_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mal = "import/tests/fixtures/mal-toolbox-2.11.0-benchlang-40.json";
+    for ext in ["yaml", "json"] {
+        let out = dir.path().join(format!("mal.{ext}"));
+        let out = out.to_str().expect("utf-8");
+        ensure_ok(&[
+            "import",
+            "mal",
+            mal,
+            "--entry",
+            "net0:access",
+            "--goal",
+            "data0:read",
+            "--out",
+            out,
+        ]);
+        let checked = ensure_ok(&["check", "--deny-warnings", out]);
+        assert!(checked.contains("1 actors, 1 goals"), "{checked}");
+    }
+    let cascade = dir.path().join("cascade.yaml");
+    let cascade = cascade.to_str().expect("utf-8");
+    ensure_ok(&[
+        "import",
+        "dependency-graph",
+        "import/tests/fixtures/networkx-3.6.1-dag-12-links.json",
+        "--out",
+        cascade,
+    ]);
+    let checked = ensure_ok(&["check", "--deny-warnings", cascade]);
+    assert!(checked.contains("12 assets, 24 relations"), "{checked}");
+}
+
+#[test]
+fn a_scenarios_graph_export_imports_back_as_its_dependencies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let graph = dir.path().join("graph.json");
+    let graph = graph.to_str().expect("utf-8");
+    let model = "scenarios/bank-payments/model.yaml";
+    ensure_ok(&["graph", model, "--format", "json", "--out", graph]);
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(graph).expect("written")).expect("json");
+    let n_depends = exported["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter(|l| l["relation"] == "depends-on")
+        .count();
+    assert!(n_depends > 0, "the scenario has dependencies");
+    let seed = exported["nodes"][0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let imported = dir.path().join("cascade.json");
+    let imported = imported.to_str().expect("utf-8");
+    let out = ensure(&[
+        "import",
+        "dependency-graph",
+        graph,
+        "--seed",
+        &seed,
+        "--out",
+        imported,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Flows, hosting and the like do not propagate failures: said once, on stderr.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("do not propagate failures"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(imported).expect("written")).expect("json");
+    assert_eq!(
+        doc["dependencies"].as_array().expect("dependencies").len(),
+        n_depends
+    );
+    ensure_ok(&["check", "--deny-warnings", imported]);
+}
+
+#[test]
+fn import_problems_name_the_file_and_json_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"attack_steps": {"a:x": {"id": 0, "type": "or", "ttc": {"type": "function", "name": "Pareto", "arguments": [1, 2]}}}}"#,
+    )
+    .expect("writable");
+    let bad = bad.to_str().expect("utf-8");
+    let out_path = dir.path().join("never.yaml");
+    let out = ensure(&[
+        "import",
+        "mal",
+        bad,
+        "--out",
+        out_path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: {bad}: $.attack_steps[\"a:x\"].ttc.name: the Pareto distribution has no ensure counterpart (mal-simulator does not run it either)\n")
+    );
+    assert!(!out_path.exists());
+    let out = ensure(&["import", "dependency-graph", bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: {bad}: $: missing field `nodes`\nerror: {bad}: $: missing field `edges` (or `links`, its name before networkx 3.6)\n")
+    );
+}
+
+// ------------------------------------------------------------------ simulation
+
+/// The exit code and stderr of a run that must fail.
+fn ensure_fails(args: &[&str]) -> String {
+    let out = ensure(args);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "ensure {} should fail with 2: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).expect("utf-8")
+}
+
+#[test]
+fn simulate_writes_json_and_shards_merge_into_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = "scenarios/bank-payments/model.yaml";
+    let whole = ensure_ok(&[
+        "simulate", model, "--trials", "3000", "--seed", "9", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&whole).expect("JSON results");
+    assert_eq!(v["trials"], 3000);
+    assert!(v["goals"].as_array().is_some_and(|g| !g.is_empty()));
+    assert!(v["loss_eur"]["var99"].as_f64().is_some());
+    let mut parts = Vec::new();
+    for i in 1..=3 {
+        let p = dir.path().join(format!("part{i}.json"));
+        let p = p.to_str().expect("utf-8").to_string();
+        ensure_ok(&[
+            "simulate",
+            model,
+            "--trials",
+            "3000",
+            "--seed",
+            "9",
+            "--threads",
+            "1",
+            "--shard",
+            &format!("{i}/3"),
+            "--out",
+            &p,
+        ]);
+        parts.push(p);
+    }
+    let merged_path = dir.path().join("merged.json");
+    let merged_path = merged_path.to_str().expect("utf-8");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["--out", merged_path]);
+    ensure_ok(&args);
+    let merged = std::fs::read_to_string(merged_path).expect("written");
+    assert_eq!(merged, whole, "merged shards differ from one run");
+    let stderr = ensure_fails(&["merge", &parts[0], &parts[2]]);
+    assert!(
+        stderr.contains("missing") && stderr.contains("trials"),
+        "{stderr}"
+    );
+    let stderr = ensure_fails(&["merge", &parts[0], &parts[0], &parts[1], &parts[2]]);
+    assert!(stderr.contains("more than one"), "{stderr}");
+}
+
+#[test]
+fn simulate_text_summary_and_precision_runs() {
+    let text = ensure_ok(&[
+        "simulate",
+        "scenarios/pharmacy-supply-chain/model.yaml",
+        "--trials",
+        "200000",
+        "--precision",
+        "0.02",
+        "--figure",
+        "mean-loss",
+    ]);
+    assert!(
+        text.contains("Goals (probability within the horizon"),
+        "{text}"
+    );
+    assert!(text.contains("Loss per trial"), "{text}");
+    let first = text.lines().next().unwrap_or_default();
+    // The precision target in EUR is tiny, so the run goes to its cap.
+    assert!(first.contains("200000 trials"), "{first}");
+}
+
+#[test]
+fn simulate_rejects_bad_arguments_with_exit_2() {
+    let model = "scenarios/bank-payments/model.yaml";
+    for (args, expect) in [
+        (vec!["--shard", "3/2"], "1 <= I <= N"),
+        (vec!["--shard", "two"], "I/N"),
+        (
+            vec!["--precision", "0.01", "--figure", "goal:nope"],
+            "unknown goal `nope`",
+        ),
+        (
+            vec!["--precision", "0", "--figure", "mean-loss"],
+            "positive",
+        ),
+        (
+            vec!["--precision", "0.1", "--figure", "median"],
+            "unknown figure",
+        ),
+        (
+            vec!["--enable", "no-such-control"],
+            "unknown control `no-such-control`",
+        ),
+        (vec!["--trials", "0"], "at least 1"),
+    ] {
+        let mut all = vec!["simulate", model];
+        all.extend(args.iter());
+        let stderr = ensure_fails(&all);
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
+    let stderr = ensure_fails(&["simulate", "no/such/model.yaml"]);
+    assert!(!stderr.is_empty());
+    let stderr = ensure_fails(&["merge", "scenarios/bank-payments/model.yaml"]);
+    assert!(stderr.contains("not a partial result"), "{stderr}");
+}
+
+#[test]
+fn compare_and_sensitivity_run_on_a_pilot() {
+    let text = ensure_ok(&[
+        "compare",
+        "scenarios/ecommerce-platform/model.yaml",
+        "--variant",
+        "scenarios/ecommerce-platform/variants/waf-and-segmentation.yaml",
+        "--trials",
+        "2048",
+    ]);
+    assert!(text.contains("common random numbers"), "{text}");
+    assert!(text.contains("injection-customer-data"), "{text}");
+    let json = ensure_ok(&[
+        "sensitivity",
+        "scenarios/pharmacy-supply-chain/model.yaml",
+        "--trials",
+        "300",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON tornado");
+    let rows = v["rows"].as_array().expect("rows");
+    assert!(rows.len() > 10);
+    let swings: Vec<f64> = rows.iter().filter_map(|r| r["swing"].as_f64()).collect();
+    assert!(swings.windows(2).all(|w| w[0] >= w[1]), "sorted by swing");
+}
+
+// ------------------------------------------------------------------------------ verify
+
+/// Exit codes of `ensure verify`: 0 all hold, 1 some violated, 2 bad input, 3 unknown.
+#[test]
+fn verify_exit_codes() {
+    let base = "scenarios/pharmacy-supply-chain/model.yaml";
+    let out = ensure(&["verify", base]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("VIOLATED no-single-insider-route-and-tracker"),
+        "{text}"
+    );
+    assert!(text.contains("HOLDS prescription-data-confined"), "{text}");
+
+    let out = ensure(&[
+        "verify",
+        "scenarios/pharmacy-supply-chain/variants/two-person-route-release.yaml",
+        "--property",
+        "no-single-insider-route-and-tracker",
+        "--property",
+        "prescription-data-confined",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let out = ensure(&["verify", base, "--property", "no-such-property"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("no property `no-such-property`"),
+        "{stderr}"
+    );
+
+    let out = ensure(&["verify", "tests/malformed/60-formula-syntax-error.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(stderr.contains("error[E0601]"), "{stderr}");
+
+    // A formula whose leading variables alone have more combinations than the grounding
+    // budget is unknown (a resource limit), never "holds".
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big-formula.yaml");
+    let mut yaml = String::from("assets:\n");
+    for i in 0..60 {
+        yaml.push_str(&format!("  - {{id: a{i}, type: host}}\n"));
+    }
+    yaml.push_str(
+        "properties:\n  - id: too-big\n    kind: custom\n    assert: \"forall a, b, c, d in assets: a != b or c != d\"\n",
+    );
+    std::fs::write(&path, yaml).expect("write");
+    let out = ensure(&["verify", path.to_str().expect("utf-8")]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("UNKNOWN too-big") && text.contains("resource limit"),
+        "{text}"
+    );
+}
+
+/// The JSON report places every witness element on its line of the model file.
+#[test]
+fn verify_json_places_witnesses_on_model_lines() {
+    let file = "scenarios/pharmacy-supply-chain/model.yaml";
+    let out = ensure(&["verify", file, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let text = std::fs::read_to_string(root().join(file)).expect("model");
+    let lines: Vec<&str> = text.lines().collect();
+    let props = v["models"][0]["properties"].as_array().expect("properties");
+    assert_eq!(props.len(), 5);
+    let mut checked = 0;
+    for p in props {
+        let Some(elements) = p["witness"]["elements"].as_array() else {
+            continue;
+        };
+        for e in elements {
+            let loc = &e["location"];
+            assert_eq!(loc["file"], file);
+            let line = loc["line"].as_u64().expect("a line") as usize;
+            let label = e["label"].as_str().expect("label");
+            // The element is placed in its entry: on the line of its id, or of the first
+            // field of an entry whose `id` is on the line above. A step is placed at its
+            // asset, or at its name when it is declared or overridden on its own.
+            let (id, step) = label.split_once('.').unwrap_or((label, label));
+            let entry = &lines[line.saturating_sub(2)..line];
+            assert!(
+                entry.iter().any(|l| l.contains(id) || l.contains(step)),
+                "{label} placed on line {line}: {entry:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} elements checked");
+    let boundary = props
+        .iter()
+        .find(|p| p["id"] == "telematics-interfaces-protected")
+        .expect("boundary property");
+    assert_eq!(boundary["verdict"], "violated");
+    let flows: Vec<&str> = boundary["witness"]["detail"]["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .filter_map(|f| f["flow"].as_str())
+        .collect();
+    assert_eq!(
+        flows,
+        ["f-tracker-truck-1-uplink", "f-tracker-van-1-uplink"]
+    );
+}
+
+/// `--out` writes the same report atomically; `--repair` adds the repair search.
+#[test]
+fn verify_out_file_and_repair() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_path = dir.path().join("report.json");
+    let args = [
+        "verify",
+        "scenarios/bank-payments/variants/defence-in-depth.yaml",
+        "--format",
+        "json",
+        "--repair",
+    ];
+    let stdout = ensure(&args);
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", out_path.to_str().expect("utf-8")]);
+    let to_file = ensure(&with_out);
+    assert_eq!(stdout.status.code(), Some(1));
+    assert_eq!(to_file.status.code(), Some(1));
+    assert!(to_file.stdout.is_empty());
+    let a: serde_json::Value = serde_json::from_slice(&stdout.stdout).expect("JSON");
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).expect("written")).expect("JSON");
+    // Timings differ between runs; the verdicts and the repair do not.
+    let verdicts = |v: &serde_json::Value| -> Vec<String> {
+        v["models"][0]["properties"]
+            .as_array()
+            .expect("properties")
+            .iter()
+            .map(|p| format!("{} {}", p["id"], p["verdict"]))
+            .collect()
+    };
+    assert_eq!(verdicts(&a), verdicts(&b));
+    let repair = &a["models"][0]["repair"];
+    assert_eq!(repair["status"], "impossible", "{repair}");
+    assert_eq!(
+        repair["blocking"][0]["property"],
+        "gateway-survives-two-failures"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
+
+/// The SARIF output of every pilot model and variant is valid SARIF 2.1.0, as the reference
+/// tooling (`@microsoft/sarif-multitool validate`, which checks the JSON schema and the
+/// specification's rules) sees it. `scripts/test.sh` installs the tool and sets
+/// `ENSURE_SARIF_MULTITOOL`; under CI a missing tool fails the test.
+#[test]
+fn verify_sarif_is_valid_sarif_2_1_0() {
+    let tool = std::env::var_os("ENSURE_SARIF_MULTITOOL")
+        .map(PathBuf::from)
+        .filter(|p| p.exists());
+    let Some(tool) = tool else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ENSURE_SARIF_MULTITOOL is not set to the sarif-multitool binary (scripts/test.sh installs it)"
+        );
+        eprintln!(
+            "skipped: ENSURE_SARIF_MULTITOOL not set (scripts/test.sh installs the validator)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for (name, _) in PILOT_GOALS {
+        files.extend(scenario_files(name));
+    }
+    let mut sarifs = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let sarif = dir.path().join(format!("{i}.sarif"));
+        let out = ensure(&[
+            "verify",
+            file,
+            "--format",
+            "sarif",
+            "--out",
+            sarif.to_str().expect("utf-8"),
+        ]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{file}");
+        let log: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&sarif).expect("written")).expect("JSON");
+        assert_eq!(log["version"], "2.1.0");
+        let results = log["runs"][0]["results"].as_array().expect("results");
+        assert!(!results.is_empty(), "{file}: no results");
+        for r in results {
+            if r["kind"] == "fail" {
+                let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .expect("a primary location");
+                assert!(
+                    root().join(uri).exists(),
+                    "{file}: {uri} is not a path from the repository"
+                );
+            }
+        }
+        sarifs.push(sarif);
+    }
+    // One run of the validator over every log (it takes seconds to start); its findings
+    // come back as a SARIF log of their own.
+    let findings = dir.path().join("validation.sarif");
+    let run = Command::new(&tool)
+        .args(["validate", "-o"])
+        .arg(&findings)
+        .args(&sarifs)
+        .output()
+        .expect("sarif-multitool runs");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&findings).unwrap_or_else(|_| {
+            panic!(
+                "the validator wrote no findings: {}{}",
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&run.stderr)
+            )
+        }))
+        .expect("findings are JSON");
+    let mut failures = Vec::new();
+    for f in report["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if f["level"] == "error" {
+            let at = &f["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+            failures.push(format!("{at}: {} {}", f["ruleId"], f["message"]));
+        }
+    }
+    // The validator saw every file ("Done. 15 files scanned.").
+    let said = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(
+        said.contains(&format!("Done. {} files scanned.", sarifs.len())),
+        "{said}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -446,7 +446,96 @@ pub fn generate(n_assets: usize, seed: u64) -> ModelDoc {
         min_trust: Some(6),
         ..empty_property()
     });
+    // One property of every kind, so that the verifier's benchmarks cover them all.
+    doc.properties.extend(properties());
     doc
+}
+
+/// A property of each kind over the first organisation's block (and, for reachability,
+/// every organisation's database), with thresholds a well-run shop would set.
+fn properties() -> Vec<PropertyDoc> {
+    use Authentication as A;
+    use Encryption as E;
+    vec![
+        PropertyDoc {
+            id: n("interfaces-protected"),
+            statement: Some(
+                "Every boundary-crossing interface authenticates strongly over TLS".into(),
+            ),
+            kind: PropertyKind::Boundary,
+            min_trust_gap: Some(1),
+            require_authentication: vec![A::Mtls, A::Token, A::Certificate, A::Mfa],
+            require_encryption: vec![E::Tls12, E::Tls13],
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("card-data-confined-any-configuration"),
+            statement: Some(
+                "Card data stays in trust 6 or more whatever candidates are chosen".into(),
+            ),
+            kind: PropertyKind::Confinement,
+            data: Some(n("o0-cards")),
+            min_trust: Some(6),
+            all_configurations: true,
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("databases-behind-two-controls"),
+            statement: Some("Every web attack on a database meets two controls".into()),
+            kind: PropertyKind::Reachability,
+            actor: Some(n("web-attackers")),
+            min_controls: Some(2),
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("shop-survives-one-failure"),
+            statement: Some("The first shop survives any single failure".into()),
+            kind: PropertyKind::Resilience,
+            service: Some(n("o0-shop")),
+            k: Some(1),
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("no-insider-db-and-routes"),
+            statement: Some(
+                "No single insider reaches both the database and the route store".into(),
+            ),
+            kind: PropertyKind::Separation,
+            assets: vec![n("o0-db"), n("o0-route-store")],
+            k: Some(1),
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("admin-blast-radius"),
+            statement: Some("A stolen administrator account reaches at most 10 assets".into()),
+            kind: PropertyKind::BlastRadius,
+            targets: vec![n("o0-staff1-account")],
+            max_assets: Some(10),
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("crossings-encrypted"),
+            statement: Some("Boundary-crossing flows are encrypted".into()),
+            kind: PropertyKind::Custom,
+            assert: Some(n(
+                "forall f in flows: crosses(f, 1) -> f.encryption in [tls12, tls13]",
+            )),
+            ..empty_property()
+        },
+        PropertyDoc {
+            id: n("phishers-never-reach-db-any-configuration"),
+            statement: Some(
+                "No phishing path reaches the first database, whatever candidates are chosen"
+                    .into(),
+            ),
+            kind: PropertyKind::Reachability,
+            actor: Some(n("phishers")),
+            targets: vec![n("o0-db")],
+            min_controls: Some(1),
+            all_configurations: true,
+            ..empty_property()
+        },
+    ]
 }
 
 fn empty_property() -> PropertyDoc {
