@@ -898,15 +898,28 @@ monitors:
     for t in 0..N {
         let trial = simulate_trial(&c, 3, t, &mut sc);
         let blocked: Vec<_> = trial.alerts.iter().filter(|a| a.monitor.0 == 0).collect();
-        assert_eq!(blocked.len(), 1, "trial {t}: the blocked attempt is always seen");
+        assert_eq!(
+            blocked.len(),
+            1,
+            "trial {t}: the blocked attempt is always seen"
+        );
         assert!(blocked[0].failed_attempt);
         assert_eq!(blocked[0].time_hours, 3.0);
         let coin: Vec<_> = trial.alerts.iter().filter(|a| a.monitor.0 == 1).collect();
-        assert_eq!(coin.len(), 1, "trial {t}: the coin step is seen, won or lost");
+        assert_eq!(
+            coin.len(),
+            1,
+            "trial {t}: the coin step is seen, won or lost"
+        );
         coin_seen += 1;
         coin_failed += u64::from(coin[0].failed_attempt);
     }
-    check_prob(coin_failed, coin_seen, 0.5, "failed share of the watched coin step");
+    check_prob(
+        coin_failed,
+        coin_seen,
+        0.5,
+        "failed share of the watched coin step",
+    );
 }
 
 /// The same records cannot be exposed twice: a records-exposed impact counts at most once per
