@@ -42,3 +42,8 @@ cargo run --release --quiet -p ensure-verifier --example bench_verify -- 1000 10
 echo
 echo "## verification, --hard (controls that change the graph, every property over every configuration)"
 cargo run --release --quiet -p ensure-verifier --example bench_verify -- --hard 1000 10000 100000
+echo
+bash watch/bench.sh
+echo
+echo "## countermeasure planning (issue 6): plan time against candidate controls and trials ($(date -u +%F), $(nproc) cores)"
+cargo run --release --quiet -p ensure-planner --example bench_plan

@@ -1,23 +1,19 @@
 #!/usr/bin/env bash
-# The main job: runs the three ENSURESEC pilots end to end and writes their results under
-# out/pilots/. Today that is: check every scenario and variant, and export each asset graph.
+# The main job: the three ENSURESEC pilots end to end (check, verify, simulate, compare the
+# variants, sensitivity, plan the cost-risk frontier, derive detection rules), with a report
+# of each (HTML, Markdown, JSON) and an index page, in out/pilots/. Safe to run again: each
+# pilot's folder is replaced whole. Extra arguments go to `ensure pilots` (e.g. --quick,
+# --trials N, --seed S, --only NAME).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --quiet
-ensure=target/release/ensure
 out=out/pilots
-mkdir -p "$out"
-for dir in scenarios/*/; do
-  name=$(basename "$dir")
-  [ -f "$dir/model.yaml" ] || continue
-  mkdir -p "$out/$name"
-  echo "== $name" >&2
-  "$ensure" check --deny-warnings "$dir/model.yaml" "$dir"/variants/*.yaml | tee "$out/$name/check.txt"
-  "$ensure" graph "$dir/model.yaml" --format dot --out "$out/$name/graph.dot"
-  "$ensure" graph "$dir/model.yaml" --format json --out "$out/$name/graph.json"
-  if command -v dot >/dev/null; then
-    dot -Tsvg "$out/$name/graph.dot" -o "$out/$name/graph.svg"
-  fi
-done
-echo "pilots: results in $out/" >&2
+target/release/ensure pilots --out "$out" "$@"
+# Graphviz drawings of the asset graphs, beside the built-in ones, where Graphviz is installed.
+if command -v dot >/dev/null; then
+  for dotfile in "$out"/*/graph.dot; do
+    dot -Tsvg "$dotfile" -o "${dotfile%.dot}-graphviz.svg"
+  done
+fi
+echo "pilots: open $out/index.html" >&2

@@ -6,15 +6,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod import;
 mod output;
+mod pilots;
+mod plan;
+mod reference;
 mod render;
+mod report;
+mod rules;
 mod simulate;
 mod verify;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use ensure_model::{Checked, Model};
 
 /// Exit codes, shared by every command.
@@ -88,12 +94,28 @@ enum Command {
     Compare(simulate::CompareArgs),
     /// Rank parameters by how much they move a figure (tornado data).
     Sensitivity(simulate::SensitivityArgs),
+    /// Choose the candidate controls that minimise a risk figure within a budget, checked
+    /// out of sample; or the cost/risk frontier.
+    Plan(plan::PlanArgs),
+    /// Derive detection rules from simulated attacks: where to watch, as Sigma or native rules.
+    Rules(rules::RulesArgs),
+    /// Run native rules over a stream of JSON events and write alerts as JSON lines.
+    Watch(watch::WatchArgs),
+    /// Write a report people read (self-contained HTML, Markdown with SVG charts) from
+    /// result files.
+    Report(report::ReportArgs),
+    /// The pilots end to end: check, verify, simulate, compare, sensitivity, plan, rules,
+    /// and a report of each with an index page.
+    Pilots(pilots::PilotsArgs),
     /// Import another tool's graph as a model: a mal-toolbox attack graph, or a node-link
     /// dependency graph.
     Import {
         #[command(subcommand)]
         what: import::ImportCommand,
     },
+    /// The command-line reference of the book, as Markdown (tests/book.rs keeps it current).
+    #[command(hide = true)]
+    HelpMarkdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,6 +142,8 @@ enum DocFormat {
 enum CatalogFormat {
     Text,
     Yaml,
+    /// The book's catalog reference: every type and the steps it declares, as tables.
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -244,6 +268,7 @@ fn run(cli: Cli) -> Result<u8> {
             let text = match format {
                 CatalogFormat::Yaml => ensure_model::catalog::source().to_string(),
                 CatalogFormat::Text => catalog_text(),
+                CatalogFormat::Markdown => reference::catalog_markdown(),
             };
             output::emit(None, text.as_bytes())?;
             Ok(exit::OK)
@@ -254,6 +279,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Merge(a) => simulate::merge(a),
         Command::Compare(a) => simulate::compare(a),
         Command::Sensitivity(a) => simulate::sensitivity(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Watch(a) => watch::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Pilots(a) => pilots::run(a),
+        Command::HelpMarkdown => {
+            output::emit(None, reference::cli_markdown(Cli::command()).as_bytes())?;
+            Ok(exit::OK)
+        }
     }
 }
 

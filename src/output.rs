@@ -26,7 +26,15 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
         _ => std::path::PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+    // A temporary file is private (0600) by default; the result is an ordinary output file.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
+        .tempfile_in(&dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(content)?;
     tmp.as_file().sync_all()?;

@@ -51,6 +51,10 @@ pub struct SimulateArgs {
     /// Do not record attack paths (a little faster on large models).
     #[arg(long)]
     no_paths: bool,
+    /// Also write the events the simulated attacks produce (JSON lines, the input of
+    /// `ensure watch`): every step every campaign completes, trial after trial.
+    #[arg(long, value_name = "FILE")]
+    emit_events: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ResultFormat::Text)]
     format: ResultFormat,
     #[arg(long)]
@@ -192,6 +196,9 @@ pub fn simulate(a: SimulateArgs) -> Result<u8> {
     if !a.enable.is_empty() || !a.disable.is_empty() {
         config.configuration = Some(Configuration::current_with(&model, &a.enable, &a.disable)?);
     }
+    if a.emit_events.is_some() {
+        crate::rules::check_emit(&config)?;
+    }
     let progress = Progress::new(a.trials, "simulating");
     let partial = ensure_simulator::run_partial(&model, &config, &|n| progress.tick(n));
     progress.finish();
@@ -206,6 +213,9 @@ pub fn simulate(a: SimulateArgs) -> Result<u8> {
         }
     };
     output::emit(a.out.as_deref(), text.as_bytes())?;
+    if let Some(path) = &a.emit_events {
+        crate::rules::emit_events(&model, &config, path)?;
+    }
     Ok(exit::OK)
 }
 

@@ -796,3 +796,659 @@ fn verify_sarif_is_valid_sarif_2_1_0() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+// ------------------------------------------------------------------ detection rules and watch
+
+fn path_str(p: &Path) -> String {
+    p.to_str().expect("utf-8 path").to_string()
+}
+
+#[test]
+fn rules_are_reproducible_and_replace_their_directory_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = "scenarios/pharmacy-supply-chain/model.yaml";
+    let a = path_str(&dir.path().join("a"));
+    let b = path_str(&dir.path().join("b"));
+    let args = |out: &str, format: &str| {
+        vec![
+            "rules".to_string(),
+            model.into(),
+            "--trials".into(),
+            "300".into(),
+            "--seed".into(),
+            "4".into(),
+            "--format".into(),
+            format.into(),
+            "--out".into(),
+            out.into(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ensure_ok(&args)
+    };
+    let said = run(args(&a, "native"));
+    assert!(
+        said.contains("chose") && said.contains("predicted on 300 held-out trials"),
+        "{said}"
+    );
+    run(args(&b, "native"));
+    let rules_a = std::fs::read(Path::new(&a).join("rules.json")).expect("written");
+    assert_eq!(
+        rules_a,
+        std::fs::read(Path::new(&b).join("rules.json")).expect("written")
+    );
+    let v: serde_json::Value = serde_json::from_slice(&rules_a).expect("JSON");
+    assert_eq!(v["ensure_rules"], 1);
+    assert!(!v["rules"].as_array().expect("rules").is_empty());
+
+    // Sigma into the same directory replaces the native rules whole.
+    run(args(&a, "sigma"));
+    let mut names: Vec<String> = std::fs::read_dir(&a)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"coverage.json".to_string()), "{names:?}");
+    assert!(!names.contains(&"rules.json".to_string()), "{names:?}");
+    assert!(
+        names.iter().filter(|n| n.ends_with(".yml")).count() >= 2,
+        "{names:?}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ensure-rules"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A directory holding anything else is refused and left alone.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).expect("dir");
+    std::fs::write(other.join("notes.txt"), "mine").expect("write");
+    let mut bad = args(&path_str(&other), "native");
+    bad[0] = "rules".into();
+    let bad: Vec<&str> = bad.iter().map(String::as_str).collect();
+    let stderr = ensure_fails(&bad);
+    assert!(stderr.contains("holds files other than rules"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(other.join("notes.txt")).expect("kept"),
+        "mine"
+    );
+    let stderr = ensure_fails(&["rules", model, "--out", &b, "--target-share", "1.5"]);
+    assert!(stderr.contains("--target-share"), "{stderr}");
+    let stderr = ensure_fails(&["rules", model, "--out", &b, "--enable", "no-such-control"]);
+    assert!(stderr.contains("no-such-control"), "{stderr}");
+    let stderr = ensure_fails(&["rules", model, "--out", &b, "--date", "yesterday"]);
+    assert!(stderr.contains("YYYY-MM-DD"), "{stderr}");
+}
+
+/// Simulate with --emit-events, derive rules, replay the events through `ensure watch`.
+#[test]
+fn simulated_events_replay_through_watch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = "scenarios/ecommerce-platform/model.yaml";
+    let events = dir.path().join("events.jsonl");
+    let rules = path_str(&dir.path().join("rules"));
+    ensure_ok(&[
+        "simulate",
+        model,
+        "--trials",
+        "100",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+        "--out",
+        &path_str(&dir.path().join("sim.json")),
+        "--emit-events",
+        &path_str(&events),
+    ]);
+    ensure_ok(&["rules", model, "--trials", "200", "--out", &rules]);
+    let mut text = std::fs::read_to_string(&events).expect("events written");
+    let n_events = text.lines().count();
+    assert!(n_events > 1000, "{n_events} events");
+    // One malformed line, which must be counted and quoted, not fatal.
+    text.push_str("{\"time\": oops}\n");
+    let input = dir.path().join("input.jsonl");
+    std::fs::write(&input, &text).expect("write");
+    let alerts = dir.path().join("alerts.jsonl");
+    let summary = dir.path().join("summary.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_ensure"))
+        .args([
+            "watch",
+            "--rules",
+            &rules,
+            "--out",
+            &path_str(&alerts),
+            "--summary",
+            &path_str(&summary),
+        ])
+        .stdin(std::fs::File::open(&input).expect("input"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 malformed") && stderr.contains("malformed line"),
+        "{stderr}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary")).expect("JSON");
+    assert_eq!(s["events"], n_events);
+    assert_eq!(s["malformed"], 1);
+    assert_eq!(s["malformed_examples"][0]["line"], n_events + 1);
+    assert_eq!(s["stopped_by"], "end-of-input");
+    let alerts = std::fs::read_to_string(&alerts).expect("alerts");
+    assert!(alerts.lines().count() > 10);
+    assert_eq!(s["alerts"], alerts.lines().count());
+    for line in alerts.lines() {
+        let a: serde_json::Value = serde_json::from_str(line).expect("alert JSON");
+        assert!(a["rule"].is_string() && a["event"].is_string() && a["level"].is_string());
+        assert!(a["next_steps"].is_array() && a["assets_at_risk"].is_array());
+    }
+    let stderr = ensure_fails(&[
+        "simulate",
+        model,
+        "--trials",
+        "100",
+        "--shard",
+        "1/2",
+        "--emit-events",
+        &path_str(&events),
+    ]);
+    assert!(stderr.contains("--emit-events"), "{stderr}");
+}
+
+fn watch_rules(dir: &Path) -> String {
+    let rules = serde_json::json!({
+        "ensure_rules": 1,
+        "rules": [
+            {"id": "r1", "name": "inj", "title": "injection", "level": "high",
+             "detection": {"kind": "single", "match": {"step": ["exploit-injection"]}}},
+            {"id": "r2", "name": "seq", "title": "theft then login", "level": "critical",
+             "detection": {"kind": "sequence", "first": {"step": ["credential-theft"]},
+                           "then": {"step": ["authenticate"]}, "within_hours": 1.0, "by": ["asset"]}}
+        ]
+    });
+    let path = dir.join("rules.json");
+    std::fs::write(&path, rules.to_string()).expect("write");
+    path_str(&path)
+}
+
+/// Polls until `cond` holds (at most 20 s): waits for a condition, not for a time.
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "timed out waiting for {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
+fn lines_in(p: &Path) -> usize {
+    std::fs::read_to_string(p).map_or(0, |t| t.lines().count())
+}
+
+/// A child process that is killed if the test fails before it ends, so that no stray monitor
+/// outlives its test.
+struct Child(Option<std::process::Child>);
+
+impl Child {
+    fn spawn(cmd: &mut Command) -> Child {
+        Child(Some(
+            cmd.stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawns"),
+        ))
+    }
+    fn id(&self) -> String {
+        self.0.as_ref().map_or(0, |c| c.id()).to_string()
+    }
+    fn wait(mut self) -> Output {
+        self.0
+            .take()
+            .expect("running")
+            .wait_with_output()
+            .expect("exits")
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[test]
+fn watch_follows_a_growing_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = watch_rules(dir.path());
+    let log = dir.path().join("events.log");
+    let alerts = dir.path().join("alerts.jsonl");
+    std::fs::write(
+        &log,
+        "{\"time\": 1, \"asset\": \"web\", \"step\": \"exploit-injection\", \"id\": \"a\"}\n",
+    )
+    .expect("write");
+    let child = Child::spawn(Command::new(env!("CARGO_BIN_EXE_ensure")).args([
+        "watch",
+        "--rules",
+        &rules,
+        "--follow",
+        &path_str(&log),
+        "--out",
+        &path_str(&alerts),
+    ]));
+    // The first alert is out once watch has caught up with the file; then it grows.
+    wait_for("the first alert", || lines_in(&alerts) == 1);
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    write!(
+        f,
+        "{{\"time\": 2, \"asset\": \"acct\", \"step\": \"credential-theft\", \"id\": \"b\"}}\n{{\"time\": 2.5, \"asset\": \"acct\", \"step\": \"authenticate\", \"id\": \"c\"}}\n{{\"time\": 3, \"asset\": \"web\", \"step\": \"exploit-injection\", \"id\": \"d\"}}"
+    )
+    .expect("append");
+    drop(f);
+    wait_for("the sequence alert", || lines_in(&alerts) == 2);
+    let pid = child.id();
+    let killed = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("4 events") && stderr.contains("stopped: signal"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&alerts).expect("alerts");
+    let events: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("JSON")["event"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        })
+        .collect();
+    // The last line had no line break: it is read when watch stops.
+    assert_eq!(events, ["a", "c", "d"]);
+    // With --until-idle, a file that stops growing ends the run.
+    let out = Command::new(env!("CARGO_BIN_EXE_ensure"))
+        .args(["watch", "--rules", &rules, "--follow", &path_str(&log)])
+        .args(["--until-idle", "0.2", "--out", &path_str(&alerts)])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("stopped: idle") && stderr.contains("3 alerts"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn watch_listens_on_a_socket_and_stops_on_a_signal() {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = watch_rules(dir.path());
+    let sock = dir.path().join("events.sock");
+    let alerts = dir.path().join("alerts.jsonl");
+    let child = Child::spawn(Command::new(env!("CARGO_BIN_EXE_ensure")).args([
+        "watch",
+        "--rules",
+        &rules,
+        "--socket",
+        &path_str(&sock),
+        "--out",
+        &path_str(&alerts),
+    ]));
+    wait_for("the socket", || UnixStream::connect(&sock).is_ok());
+    // Two writers. Lines of one connection arrive in order; the order between connections is
+    // whatever the kernel and the poll loop make it, so each sequence stays on one. The
+    // second writer's last line has no line break and ends with its connection.
+    let mut w1 = UnixStream::connect(&sock).expect("connects");
+    let mut w2 = UnixStream::connect(&sock).expect("connects");
+    w1.write_all(
+        b"{\"time\": 1, \"asset\": \"acct\", \"step\": \"credential-theft\", \"id\": \"t\"}\n",
+    )
+    .expect("writes");
+    w2.write_all(b"not an event\n{\"time\": 2, \"asset\": \"web\", \"step\": \"exploit-injection\", \"id\": \"v\"}")
+        .expect("writes");
+    drop(w2);
+    w1.write_all(
+        b"{\"time\": 1.5, \"asset\": \"acct\", \"step\": \"authenticate\", \"id\": \"u\"}\n",
+    )
+    .expect("writes");
+    drop(w1);
+    wait_for("two alerts", || lines_in(&alerts) == 2);
+    let pid = child.id();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("stopped: signal"), "{stderr}");
+    assert!(
+        stderr.contains("1 malformed") && stderr.contains("3 connections"),
+        "{stderr}"
+    );
+    assert!(!sock.exists(), "the socket file is removed");
+    let text = std::fs::read_to_string(&alerts).expect("alerts");
+    let mut names: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("JSON")["name"]
+                .as_str()
+                .expect("name")
+                .to_string()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["inj", "seq"]);
+}
+
+#[test]
+fn watch_rejects_bad_rule_files_with_a_place_and_a_hint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"ensure_rules\": 1,\n \"rules\": [ {\"id\": 3} ]}").expect("write");
+    let stderr = ensure_fails(&["watch", "--rules", &path_str(&bad)]);
+    assert!(stderr.contains("line 2, column"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    std::fs::write(&bad, "{\"ensure_rules\": 9, \"rules\": []}").expect("write");
+    let stderr = ensure_fails(&["watch", "--rules", &path_str(&bad)]);
+    assert!(stderr.contains("format version 9"), "{stderr}");
+    let stderr = ensure_fails(&[
+        "watch",
+        "--rules",
+        &path_str(&dir.path().join("missing.json")),
+    ]);
+    assert!(stderr.contains("cannot read the rules"), "{stderr}");
+    let stderr = ensure_fails(&[
+        "watch",
+        "--rules",
+        &watch_rules(dir.path()),
+        "--follow",
+        &path_str(&dir.path().join("nope.log")),
+    ]);
+    assert!(stderr.contains("nope.log"), "{stderr}");
+}
+
+// ------------------------------------------------------------------ planning
+
+/// A shop with a database behind a web front: candidates with costs, a group of two
+/// options, two controls protecting the same asset, and a property only one candidate can
+/// make hold.
+const PLAN_MODEL: &str = r#"
+name: plan-test
+horizon_hours: 8760
+assets:
+  - {id: web, type: web-application}
+  - {id: db, type: database}
+flows:
+  - {id: f, from: web, to: db, authentication: none, encryption: none}
+controls:
+  - {id: waf, kind: waf, protects: [web], cost_eur: 6000, upkeep_eur_per_year: 2000, effects: [{step: exploit-injection, efficacy: 0.6}]}
+  - {id: rasp, kind: waf, protects: [web], cost_eur: 9000, effects: [{step: exploit-injection, efficacy: 0.5}]}
+  - {id: dam, kind: dam, protects: [db], group: db-option, cost_eur: 5000, effects: [{step: exfiltrate, efficacy: 0.5}]}
+  - {id: dlp, kind: dlp, protects: [db], group: db-option, cost_eur: 8000, effects: [{step: exfiltrate, efficacy: 0.7}]}
+  - {id: segment, kind: seg, cost_eur: 40000, changes: [{remove: f}]}
+actors: [{id: x, entry: [web.exploit-injection], frequency_per_year: 6}]
+goals: [{id: breach, threat: t, targets: [db.exfiltrate]}]
+impacts:
+  - {id: loss, kind: fraud, on_step: db.exfiltrate, loss_eur: {lognormal: {median: 20000, sigma: 1}}}
+properties:
+  - {id: db-behind-three, kind: reachability, actor: x, targets: [db], min_controls: 3}
+"#;
+
+fn plan_model(dir: &Path) -> String {
+    let p = dir.join("shop.yaml");
+    std::fs::write(&p, PLAN_MODEL).expect("writable");
+    path_str(&p)
+}
+
+const FAST: [&str; 6] = [
+    "--trials",
+    "1500",
+    "--check-trials",
+    "1500",
+    "--polish",
+    "4",
+];
+
+fn plan_args<'a>(model: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["plan", model];
+    v.extend_from_slice(&FAST);
+    v.extend_from_slice(more);
+    v
+}
+
+#[test]
+fn plan_writes_a_checked_plan_as_json_and_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = plan_model(dir.path());
+    let out = path_str(&dir.path().join("plan.json"));
+    ensure_ok(&plan_args(
+        &model,
+        &["--budget", "20k", "--format", "json", "--out", &out],
+    ));
+    let p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
+    assert_eq!(p["status"], "found", "{p:#}");
+    assert_eq!(p["budget_basis"], "total");
+    assert!(p["spent_eur"].as_f64().expect("spent") <= 20_000.0);
+    let controls: Vec<&str> = p["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert!(!controls.is_empty());
+    assert!(
+        !(controls.contains(&"dam") && controls.contains(&"dlp")),
+        "{controls:?}"
+    );
+    let oos = &p["plan"]["out_of_sample"];
+    let (v, lo, hi) = (
+        oos["value"].as_f64().expect("value"),
+        oos["ci95"][0].as_f64().expect("lo"),
+        oos["ci95"][1].as_f64().expect("hi"),
+    );
+    assert!(lo <= v && v <= hi && lo < hi, "{oos}");
+    assert!(
+        p["reduction"]["value"].as_f64().expect("reduction") < 0.0,
+        "{p:#}"
+    );
+
+    let text = ensure_ok(&plan_args(
+        &model,
+        &["--budget", "20000", "--budget-basis", "capex"],
+    ));
+    assert!(text.contains("Buy:"), "{text}");
+    assert!(text.contains("out of sample [95 % CI]"), "{text}");
+    assert!(text.contains("capex: one-off cost only"), "{text}");
+}
+
+#[test]
+fn plan_must_hold_properties_and_explains_conflicts_with_exit_4() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = plan_model(dir.path());
+    // Only removing the flow puts three controls (none) on every path to the database.
+    let text = ensure_ok(&plan_args(
+        &model,
+        &["--budget", "100k", "--must-hold", "db-behind-three"],
+    ));
+    assert!(text.contains("segment"), "{text}");
+    assert!(text.contains("db-behind-three: holds"), "{text}");
+
+    let out = ensure(&plan_args(
+        &model,
+        &["--budget", "30k", "--must-hold", "db-behind-three"],
+    ));
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("infeasible"), "{text}");
+    assert!(text.contains("over the budget of 30,000 EUR"), "{text}");
+
+    let out = ensure(&plan_args(
+        &model,
+        &[
+            "--budget",
+            "1M",
+            "--require",
+            "dam",
+            "--require",
+            "dlp",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(4));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let why = p["conflicts"][0]["explanation"]
+        .as_str()
+        .expect("explanation");
+    assert!(
+        why.contains("group `db-option` allows only one of dam and dlp"),
+        "{why}"
+    );
+
+    let out = ensure(&plan_args(
+        &model,
+        &[
+            "--budget",
+            "1M",
+            "--require",
+            "waf",
+            "--require",
+            "rasp",
+            "--at-most-one-per-asset",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("waf and rasp are both mandatory, but asset `web`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_frontier_lists_cost_against_risk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = plan_model(dir.path());
+    let text = ensure_ok(&plan_args(
+        &model,
+        &["--frontier", "--budgets", "0,8k,20k,70k"],
+    ));
+    assert!(text.contains("| budget (EUR) | spent (EUR) |"), "{text}");
+    assert!(text.contains("| 0 | 0 | (none) |"), "{text}");
+    let json = ensure_ok(&plan_args(&model, &["--frontier", "--format", "json"]));
+    let f: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let points = f["points"].as_array().expect("points");
+    assert!(points.len() >= 2, "{f:#}");
+    let spent: Vec<f64> = points
+        .iter()
+        .map(|p| p["spent_eur"].as_f64().expect("spent"))
+        .collect();
+    assert!(spent.windows(2).all(|w| w[0] < w[1]), "{spent:?}");
+}
+
+#[test]
+fn plan_rejects_bad_input_with_exit_2_and_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = plan_model(dir.path());
+    let cases: &[(&[&str], &str)] = &[
+        (&["--budget", "lots"], "is not an amount of euros"),
+        (&["--budget=-5"], "0 or more euros"),
+        (&[], "--budget is required"),
+        (
+            &["--budget", "1k", "--require", "nope"],
+            "no control `nope`",
+        ),
+        (
+            &["--budget", "1k", "--must-hold", "nope"],
+            "no property `nope`",
+        ),
+        (
+            &["--budget", "1k", "--objective", "cvar"],
+            "unknown objective `cvar`",
+        ),
+        (
+            &["--budget", "1k", "--objective", "goal:nope"],
+            "no goal `nope`",
+        ),
+        (
+            &["--budget", "1k", "--budget-basis", "monthly"],
+            "unknown budget basis",
+        ),
+        (
+            &["--budget", "1k", "--check-seed", "1"],
+            "--check-seed must differ",
+        ),
+        (
+            &[
+                "--budget",
+                "1k",
+                "--objective",
+                "goal:breach",
+                "--with-cost",
+            ],
+            "--with-cost needs a money objective",
+        ),
+        (
+            &["--budget", "1k", "--solver", "gurobi"],
+            "unknown solver `gurobi`",
+        ),
+    ];
+    for (more, expect) in cases {
+        let stderr = ensure_fails(&plan_args(&model, more));
+        assert!(stderr.contains(expect), "{more:?}: {stderr}");
+    }
+    // A model with errors is reported with its place, and no output file is written.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "assets: [{id: a, type: nosuchtype}]\n").expect("writable");
+    let out = path_str(&dir.path().join("never.json"));
+    let stderr = ensure_fails(&["plan", &path_str(&bad), "--budget", "1k", "--out", &out]);
+    assert!(stderr.contains("bad.yaml:1:"), "{stderr}");
+    assert!(!Path::new(&out).exists());
+}
+
+#[test]
+fn plan_is_reproducible_on_any_thread_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = plan_model(dir.path());
+    // Everything but the timings of the search line.
+    let strip = |s: String| {
+        s.lines()
+            .filter(|l| !l.starts_with("Search:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let one = strip(ensure_ok(&plan_args(
+        &model,
+        &["--budget", "15k", "--threads", "1"],
+    )));
+    let two = strip(ensure_ok(&plan_args(
+        &model,
+        &["--budget", "15k", "--threads", "2"],
+    )));
+    assert_eq!(one, two);
+}

@@ -23,7 +23,8 @@ impl Highlight {
     }
 }
 
-const COLUMNS: [Layer; 5] = [
+/// The layer columns, left to right.
+pub const COLUMNS: [Layer; 5] = [
     Layer::Human,
     Layer::Cyber,
     Layer::Data,
@@ -38,8 +39,10 @@ const COL_GAP: f64 = 70.0;
 const LANE_PAD: f64 = 14.0;
 const LANE_LABEL_W: f64 = 150.0;
 const HEADER_H: f64 = 34.0;
-/// Nodes per row inside one cell; wide cells keep tall lanes from dominating the picture.
+/// Nodes per row inside one cell, at most; wide cells keep tall lanes from dominating.
 const MAX_PER_ROW: usize = 3;
+/// The widest the picture grows by putting nodes side by side.
+const MAX_WIDTH: f64 = 1600.0;
 
 /// Where each asset sits, and the size of the picture.
 #[derive(Debug, Clone)]
@@ -58,6 +61,11 @@ struct Lane {
     height: f64,
 }
 
+/// The column of a layer.
+pub fn column_of(layer: Layer) -> usize {
+    COLUMNS.iter().position(|l| *l == layer).unwrap_or(0)
+}
+
 fn layer_fill(layer: Layer) -> &'static str {
     match layer {
         Layer::Cyber => "#dbeafe",
@@ -70,6 +78,10 @@ fn layer_fill(layer: Layer) -> &'static str {
 
 /// Relations drawn as edges; zone and organisation membership are shown by the lanes and
 /// node labels instead, which keeps a 100-asset picture readable.
+const ARROW_COLOURS: [&str; 7] = [
+    "#2563eb", "#6b7280", "#7c3aed", "#059669", "#ea580c", "#ca8a04", "#dc2626",
+];
+
 fn edge_style(r: Relation) -> Option<(&'static str, &'static str, &'static str)> {
     // (css class, stroke colour, dash pattern)
     match r {
@@ -85,7 +97,7 @@ fn edge_style(r: Relation) -> Option<(&'static str, &'static str, &'static str)>
 
 /// The organisation lane of an asset: its own org, or itself if it is an organisation,
 /// or the lane of whatever hosts it.
-fn lane_of(model: &Model, a: AssetId) -> Option<AssetId> {
+pub(crate) fn lane_of(model: &Model, a: AssetId) -> Option<AssetId> {
     let mut cur = a;
     for _ in 0..model.assets.len() {
         let asset = model.asset(cur);
@@ -185,11 +197,50 @@ pub fn layout(model: &Model) -> Layout {
         }
         assign_ranks(&cells, &mut rank);
     }
-    // Column widths: enough for the widest cell of that column.
-    let per_row = |count: usize| count.clamp(1, MAX_PER_ROW);
+    // Nodes per row, per column: one each to start with (a clean layered picture), then
+    // a second or third in the column whose tallest cell is tallest, while the picture
+    // stays within MAX_WIDTH: pages scroll down, not sideways.
+    let mut per_col = [1usize; COLUMNS.len()];
+    let tallest = |per_col: &[usize; COLUMNS.len()], c: usize| {
+        cells
+            .iter()
+            .filter(|((_, cc), _)| *cc == c)
+            .map(|(_, a)| a.len().div_ceil(per_col[c]))
+            .max()
+            .unwrap_or(0)
+    };
+    let total_width = |per_col: &[usize; COLUMNS.len()]| {
+        LANE_LABEL_W
+            + per_col
+                .iter()
+                .map(|k| *k as f64 * NODE_W + (*k as f64 - 1.0) * GAP_X + COL_GAP)
+                .sum::<f64>()
+    };
+    loop {
+        let mut best: Option<(usize, usize)> = None;
+        for c in 0..COLUMNS.len() {
+            let rows = tallest(&per_col, c);
+            let mut wider = per_col;
+            wider[c] += 1;
+            if per_col[c] >= MAX_PER_ROW
+                || total_width(&wider) > MAX_WIDTH
+                || tallest(&wider, c) >= rows
+            {
+                continue;
+            }
+            if best.is_none_or(|(_, r)| rows > r) {
+                best = Some((c, rows));
+            }
+        }
+        match best {
+            Some((c, _)) => per_col[c] += 1,
+            None => break,
+        }
+    }
+    let per_row = |c: usize, count: usize| count.clamp(1, per_col[c]);
     let mut col_w = [NODE_W; COLUMNS.len()];
     for ((_, c), assets) in &cells {
-        let k = per_row(assets.len()) as f64;
+        let k = per_row(*c, assets.len()) as f64;
         col_w[*c] = col_w[*c].max(k * NODE_W + (k - 1.0) * GAP_X);
     }
     let mut col_x = Vec::with_capacity(COLUMNS.len());
@@ -208,7 +259,7 @@ pub fn layout(model: &Model) -> Layout {
             let Some(assets) = cells.get(&(li, c)) else {
                 continue;
             };
-            let k = per_row(assets.len());
+            let k = per_row(c, assets.len());
             for (j, a) in assets.iter().enumerate() {
                 let (row, col) = (j / k, j % k);
                 position[a.idx()] = (
@@ -233,7 +284,7 @@ pub fn layout(model: &Model) -> Layout {
     Layout {
         position,
         width,
-        height: y + 10.0,
+        height: y + 30.0,
         lanes,
         col_x,
     }
@@ -246,34 +297,44 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Shortens a label to what fits in `max` characters, with an ellipsis.
-fn fit(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
+/// Shortens a label to what fits in `max_px` at `size_px`, with an ellipsis.
+fn fit(s: &str, size_px: f64, bold: bool, max_px: f64) -> String {
+    crate::text::fit(s, size_px, bold, max_px)
 }
 
 /// The asset graph as a standalone SVG document, with `highlight` emphasised and everything
 /// else dimmed when a highlight is given.
 pub fn asset_graph_svg(model: &Model, highlight: &Highlight) -> String {
+    asset_graph_svg_with(model, highlight, "g")
+}
+
+/// As [`asset_graph_svg`], with the drawing's internal ids (its arrow heads) prefixed by
+/// `id`, so that several drawings can share one HTML page.
+pub fn asset_graph_svg_with(model: &Model, highlight: &Highlight, id: &str) -> String {
     let lay = layout(model);
+    let id = esc(id);
     let dim = !highlight.is_empty();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="asset-graph" viewBox="0 0 {:.0} {:.0}" width="{:.0}" height="{:.0}" font-family="Helvetica, Arial, sans-serif" font-size="10">"#,
-        lay.width, lay.height, lay.width, lay.height
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="asset-graph" viewBox="0 0 {:.0} {:.0}" width="{:.0}" height="{:.0}" font-family="{}" font-size="10">"#,
+        lay.width,
+        lay.height,
+        lay.width,
+        lay.height,
+        crate::text::FAMILY
     );
     let _ = writeln!(out, "<title>Asset graph of {}</title>", esc(&model.name));
-    out.push_str(concat!(
-        r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">"#,
-        r#"<path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke"/></marker></defs>"#,
-        "\n"
-    ));
+    // One arrow head per stroke colour: `context-stroke` is not drawn by every viewer.
+    out.push_str("<defs>");
+    for colour in ARROW_COLOURS {
+        let _ = write!(
+            out,
+            r#"<marker id="{id}-arrow-{}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>"#,
+            &colour[1..]
+        );
+    }
+    out.push_str("</defs>\n");
     for (i, layer) in COLUMNS.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -286,13 +347,19 @@ pub fn asset_graph_svg(model: &Model, highlight: &Highlight) -> String {
         let fill = if i % 2 == 0 { "#f9fafb" } else { "#ffffff" };
         let _ = writeln!(
             out,
-            r##"<rect x="0" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="#e5e7eb"/><text x="8" y="{:.1}" font-weight="bold">{}</text>"##,
-            lane.y,
-            lay.width,
-            lane.height,
-            lane.y + 18.0,
-            esc(&fit(&lane.label, 24))
+            r##"<rect x="0" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="#e5e7eb"/>"##,
+            lane.y, lay.width, lane.height,
         );
+        let max_lines = (((lane.height - 8.0) / 13.0).floor() as usize).max(1);
+        let lines = crate::text::wrap(&lane.label, 10.5, LANE_LABEL_W - 16.0);
+        for (k, line) in lines.iter().take(max_lines).enumerate() {
+            let _ = writeln!(
+                out,
+                r#"<text x="8" y="{:.1}" font-weight="bold" font-size="10.5">{}</text>"#,
+                lane.y + 18.0 + 13.0 * k as f64,
+                esc(line)
+            );
+        }
     }
     let edges = drawn_edges(model);
     let _ = writeln!(out, r#"<g class="edges" fill="none">"#);
@@ -332,8 +399,9 @@ pub fn asset_graph_svg(model: &Model, highlight: &Highlight) -> String {
         };
         let _ = writeln!(
             out,
-            r#"<path class="edge {class}{}" d="M {x1:.1} {y1:.1} C {c1:.1} {y1:.1} {c2:.1} {y2:.1} {x2:.1} {y2:.1}" stroke="{stroke}" stroke-width="{width}" opacity="{opacity}"{dash_attr} marker-end="url(#arrow)"><title>{} {} {}</title></path>"#,
+            r#"<path class="edge {class}{}" d="M {x1:.1} {y1:.1} C {c1:.1} {y1:.1} {c2:.1} {y2:.1} {x2:.1} {y2:.1}" stroke="{stroke}" stroke-width="{width}" opacity="{opacity}"{dash_attr} marker-end="url(#{id}-arrow-{})"><title>{} {} {}</title></path>"#,
             if hot { " hot" } else { "" },
+            &stroke[1..],
             esc(&model.asset(*a).id),
             r.label(),
             esc(&model.asset(*b).id),
@@ -364,12 +432,12 @@ pub fn asset_graph_svg(model: &Model, highlight: &Highlight) -> String {
             layer_fill(a.layer),
             x + 5.0,
             y + NODE_H / 2.0 + 3.5,
-            esc(&fit(&format!("{jewel}{}", a.id), 26)),
+            esc(&fit(&format!("{jewel}{}", a.id), 10.0, false, NODE_W - 9.0)),
         );
     }
     let _ = writeln!(out, "</g>");
     // Legend.
-    let ly = lay.height - 4.0;
+    let ly = lay.height - 9.0;
     let mut lx = 8.0;
     for (label, colour, dash) in [
         ("flow", "#2563eb", ""),

@@ -8,13 +8,11 @@
 //! Events are processed in time order (ties in the order they were scheduled); nothing at or
 //! after the horizon happens, and intervals still open are cut there.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use ensure_model::{AssetId, DependencyId, StepId};
 
 use crate::compile::Compiled;
-use crate::rng::{pair_key, Purpose, Stream};
+use crate::queue::EventQueue;
+use crate::rng::{mix, pair_key, Purpose, Stream};
 use crate::trial::{Outage, OutageCause};
 
 /// An outage that a completed step causes.
@@ -50,6 +48,8 @@ struct AssetState {
     holds: u32,
     down_since: f64,
     cause: OutageCause,
+    /// Its place among the assets touched in the trial, in asset order (for sorting).
+    rank: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -68,9 +68,14 @@ pub(crate) struct CascadeScratch {
     assets: Vec<AssetState>,
     deps: Vec<DepState>,
     /// (time, index into `events`): the index orders same-time events as scheduled.
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    queue: EventQueue,
     events: Vec<Event>,
     touched: Vec<u32>,
+    /// For sorting the outages: per rank, where its asset's intervals go; the sorted copy;
+    /// the touched assets as a bit set, read in order when that is cheaper than sorting them.
+    offsets: Vec<u32>,
+    sorted: Vec<Outage>,
+    touched_bits: Vec<u64>,
 }
 
 impl CascadeScratch {
@@ -83,6 +88,7 @@ impl CascadeScratch {
                     holds: 0,
                     down_since: 0.0,
                     cause: OutageCause::Dependency(DependencyId(0)),
+                    rank: 0,
                 };
                 if c.any_outage {
                     c.model.assets.len()
@@ -100,15 +106,25 @@ impl CascadeScratch {
                 };
                 if c.any_outage { c.deps.len() } else { 0 }
             ],
-            heap: BinaryHeap::new(),
+            queue: EventQueue::new(),
             events: Vec::new(),
             touched: Vec::new(),
+            offsets: Vec::new(),
+            sorted: Vec::new(),
+            touched_bits: vec![
+                0;
+                if c.any_outage {
+                    c.model.assets.len().div_ceil(64)
+                } else {
+                    0
+                }
+            ],
         }
     }
 
+    #[inline]
     fn push(&mut self, t: f64, e: Event) {
-        self.heap
-            .push(Reverse((t.to_bits(), self.events.len() as u32)));
+        self.queue.push(t.to_bits(), self.events.len() as u32);
         self.events.push(e);
     }
 
@@ -121,6 +137,7 @@ impl CascadeScratch {
                 holds: 0,
                 down_since: 0.0,
                 cause: OutageCause::Dependency(DependencyId(0)),
+                rank: 0,
             };
             self.touched.push(a);
         }
@@ -158,7 +175,7 @@ pub(crate) fn run(
         sc.epoch = 0;
     }
     sc.epoch += 1;
-    sc.heap.clear();
+    sc.queue.clear();
     sc.touched.clear();
     sc.events.clear();
     let h = c.horizon;
@@ -167,7 +184,7 @@ pub(crate) fn run(
         sc.push(o.start, Event::AttackDown(i as u32));
         sc.push(o.end, Event::AttackUp(i as u32));
     }
-    while let Some(Reverse((bits, idx))) = sc.heap.pop() {
+    while let Some((bits, idx)) = sc.queue.pop() {
         let ev = sc.events[idx as usize];
         let t = f64::from_bits(bits);
         if t >= h {
@@ -222,11 +239,70 @@ pub(crate) fn run(
             });
         }
     }
-    out[first..].sort_by(|x, y| {
-        (x.asset, x.start_hours.to_bits()).cmp(&(y.asset, y.start_hours.to_bits()))
-    });
+    sort_outages(sc, &mut out[first..]);
 }
 
+/// Sorts the trial's outage intervals by asset, then start, as a stable sort on both would.
+/// The intervals of one asset are recorded in the order they start (they are disjoint, and
+/// events come in time order), so a stable counting sort by asset, over the assets the trial
+/// touched, gives that order; it is checked, and a full sort covers what the semantics never
+/// produces.
+fn sort_outages(sc: &mut CascadeScratch, out: &mut [Outage]) {
+    let by_start = |x: &Outage, y: &Outage| {
+        (x.asset, x.start_hours.to_bits()).cmp(&(y.asset, y.start_hours.to_bits()))
+    };
+    if out.is_sorted_by(|x, y| by_start(x, y).is_le()) {
+        return;
+    }
+    let epoch = sc.epoch;
+    if out.iter().any(|o| sc.assets[o.asset.idx()].epoch != epoch) {
+        out.sort_by(by_start);
+        return;
+    }
+    // The touched assets in asset order: from a bit set when the model is small next to
+    // them (a few words per asset), by sorting otherwise.
+    if !sc.touched_bits.is_empty() && sc.touched_bits.len() <= 4 * sc.touched.len() {
+        for &a in &sc.touched {
+            sc.touched_bits[a as usize / 64] |= 1 << (a % 64);
+        }
+        sc.touched.clear();
+        for (w, word) in sc.touched_bits.iter_mut().enumerate() {
+            let mut m = *word;
+            while m != 0 {
+                sc.touched.push((w * 64) as u32 + m.trailing_zeros());
+                m &= m - 1;
+            }
+            *word = 0;
+        }
+    } else {
+        sc.touched.sort_unstable();
+    }
+    sc.offsets.clear();
+    sc.offsets.resize(sc.touched.len() + 1, 0);
+    for (rank, &a) in sc.touched.iter().enumerate() {
+        sc.assets[a as usize].rank = rank as u32;
+    }
+    for o in out.iter() {
+        sc.offsets[sc.assets[o.asset.idx()].rank as usize + 1] += 1;
+    }
+    for i in 1..sc.offsets.len() {
+        sc.offsets[i] += sc.offsets[i - 1];
+    }
+    sc.sorted.clear();
+    sc.sorted.extend_from_slice(out);
+    for o in &sc.sorted {
+        let slot = &mut sc.offsets[sc.assets[o.asset.idx()].rank as usize];
+        out[*slot as usize] = *o;
+        *slot += 1;
+    }
+    if !out.is_sorted_by(|x, y| by_start(x, y).is_le()) {
+        // Starts out of order within an asset: the stable sort on both from the order so
+        // far, which kept each asset's intervals in the order they were recorded.
+        out.sort_by(by_start);
+    }
+}
+
+#[inline]
 fn hold(c: &Compiled<'_>, tl: u64, sc: &mut CascadeScratch, a: u32, t: f64, cause: OutageCause) {
     let s = sc.asset(a);
     s.holds += 1;
@@ -239,6 +315,7 @@ fn hold(c: &Compiled<'_>, tl: u64, sc: &mut CascadeScratch, a: u32, t: f64, caus
     }
 }
 
+#[inline]
 fn release(
     c: &Compiled<'_>,
     tl: u64,
@@ -266,6 +343,7 @@ fn release(
 }
 
 /// One asset named by dependency entry `d` went down (`down`) or came back.
+#[inline]
 fn member_changed(c: &Compiled<'_>, tl: u64, sc: &mut CascadeScratch, d: u32, down: bool, t: f64) {
     let info = &c.deps[d as usize];
     let unmet = |n_down: u32| {
@@ -283,19 +361,25 @@ fn member_changed(c: &Compiled<'_>, tl: u64, sc: &mut CascadeScratch, d: u32, do
         ds.n_down -= 1;
     }
     let now = unmet(ds.n_down);
+    // The draws of episode `e` are keyed by `pair_key(entry, e)`, all from one element hash.
+    let episode_hash = |e: u32| {
+        let key = if e == 1 {
+            info.key_first_episode
+        } else {
+            pair_key(info.key, u64::from(e))
+        };
+        mix(tl ^ key)
+    };
     if !was && now {
         ds.episode += 1;
         let e = ds.episode;
-        let key = pair_key(info.key, u64::from(e));
+        let hk = episode_hash(e);
         let propagates = info.p_propagate >= 1.0
-            || Stream::new(tl, key, Purpose::Propagate).u(0) < info.p_propagate;
+            || Stream::from_element_hash(hk, Purpose::Propagate).u(0) < info.p_propagate;
         if propagates {
             ds.pending = e;
-            let delay = c.samplers[info.delay as usize].sample(&Stream::new(
-                tl,
-                key,
-                Purpose::PropagateDelay,
-            ));
+            let delay = c.draws[info.delay as usize]
+                .sample_from(|| Stream::from_element_hash(hk, Purpose::PropagateDelay));
             sc.push(t + delay, Event::Take { dep: d, episode: e });
         }
     } else if was && !now {
@@ -305,9 +389,8 @@ fn member_changed(c: &Compiled<'_>, tl: u64, sc: &mut CascadeScratch, d: u32, do
         }
         if ds.holding == e {
             ds.holding = NONE;
-            let key = pair_key(info.key, u64::from(e));
-            let recovery =
-                c.samplers[info.recovery as usize].sample(&Stream::new(tl, key, Purpose::Recovery));
+            let recovery = c.draws[info.recovery as usize]
+                .sample_from(|| Stream::from_element_hash(episode_hash(e), Purpose::Recovery));
             sc.push(t + recovery, Event::Release { dep: d, episode: e });
         }
     }

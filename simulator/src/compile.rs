@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use ensure_model::{ControlId, ImpactKind, ImpactTrigger, Model, RelationRef, Requires, StepId};
 
-use crate::rng::{key_of, mix, pair_key};
-use crate::sample::Sampler;
+use crate::rng::{campaign_key, campaign_salt, key_of, mix, pair_key};
+use crate::sample::{Draw, PoissonTable, Sampler};
 use crate::SimError;
 
 /// Which controls are on. The model's current configuration has the controls with
@@ -114,23 +114,22 @@ pub(crate) const OUTAGE: u8 = 16;
 pub(crate) const HAS_EFFECTS: u8 = 32;
 /// A control that is on stops the step outright: every attempt fails (and can be seen).
 pub(crate) const BLOCKED: u8 = 64;
+/// Controls that are on slow the step down (its slowdown is not 1).
+pub(crate) const SLOWED: u8 = 128;
 
-/// What a trial needs of one attack step, packed for cache locality.
+/// What a trial needs of one attack step, packed for cache locality (32 bytes: two steps to
+/// a cache line). What few steps need lives beside: [`Compiled::slowdown`] (flag [`SLOWED`]),
+/// [`Compiled::outage`] (flag [`OUTAGE`]); who may attempt it, in [`ActorInfo::attempts`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StepInfo {
     pub key: u64,
     /// `p_success` (a control that blocks the step outright sets [`BLOCKED`] instead).
     pub p: f64,
-    /// Product of the slowdowns of the controls that are on.
-    pub slowdown: f64,
     pub ttc: u32,
-    pub outage: u32,
     pub asset: u32,
     /// Live parents.
     pub n_parents: u32,
     pub flags: u8,
-    /// `1 << layer index`.
-    pub layer_bit: u8,
 }
 
 /// One control's stop draw on one step.
@@ -163,8 +162,30 @@ pub(crate) struct ActorInfo {
     /// The steps that lead towards one of the actor's goals, as a bit set over steps; `None`
     /// when the actor pursues no goal and so tries everything it can.
     pub relevant: Option<Vec<u64>>,
+    /// The steps the actor attempts when enabled, as a bit set: `p_success > 0`, in its
+    /// capabilities and, for a goal-directed actor, relevant.
+    pub attempts: Vec<u64>,
     /// Mean number of campaigns per trial; `None`: one campaign at time 0.
     pub mean_campaigns: Option<f64>,
+    /// The Poisson count of campaigns, tabulated (`Some` when `mean_campaigns` is).
+    pub campaigns: Option<PoissonTable>,
+    /// `campaign_salt(key, k)` of the actor's first campaigns, computed once.
+    pub campaign_salts: Vec<u64>,
+}
+
+/// Campaign salts computed at compile time per actor: enough for the campaigns of all but
+/// extreme frequencies (later ones are computed as needed).
+const SALTED_CAMPAIGNS: u32 = 64;
+
+impl ActorInfo {
+    /// The key of the actor's `k`-th campaign in the trial with key `trial_key`.
+    #[inline]
+    pub fn campaign_key(&self, trial_key: u64, k: u32) -> u64 {
+        match self.campaign_salts.get(k as usize) {
+            Some(salt) => mix(trial_key ^ salt),
+            None => campaign_key(trial_key, self.key, k),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +202,9 @@ pub(crate) struct ImpactInfo {
 pub(crate) struct DepInfo {
     pub id: u32,
     pub key: u64,
+    /// `pair_key(key, 1)`: the key of the entry's first episode in a trial, by far the most
+    /// common, computed once.
+    pub key_first_episode: u64,
     pub service: u32,
     pub all: bool,
     pub n_on: u32,
@@ -224,8 +248,14 @@ pub struct Compiled<'m> {
     pub(crate) model: &'m Model,
     pub(crate) configuration: Configuration,
     pub(crate) horizon: f64,
-    pub(crate) samplers: Vec<Sampler>,
+    /// The distributions of the model, interned, prepared for drawing.
+    pub(crate) draws: Vec<Draw>,
     pub(crate) steps: Vec<StepInfo>,
+    /// Per step, the product of the slowdowns of the controls that are on (read for the
+    /// steps flagged [`SLOWED`]; multiplying by 1 changes nothing).
+    pub(crate) slowdown: Vec<f64>,
+    /// Per step with `causes_outage`, its outage duration's draw (`u32::MAX` for others).
+    pub(crate) outage: Vec<u32>,
     pub(crate) children: Csr<u32>,
     pub(crate) parents: Csr<u32>,
     pub(crate) effects: Csr<EffectDraw>,
@@ -271,6 +301,25 @@ fn relevant_steps(
         stack.extend_from_slice(parents.row(s as usize));
     }
     Some(bits)
+}
+
+/// The steps an actor attempts when they are enabled, as a bit set over steps.
+fn attempted_steps(
+    model: &Model,
+    steps: &[StepInfo],
+    capabilities: u8,
+    relevant: Option<&[u64]>,
+) -> Vec<u64> {
+    let mut bits = vec![0u64; steps.len().div_ceil(64)];
+    for (i, (info, s)) in steps.iter().zip(&model.steps).enumerate() {
+        let attempted = info.p > 0.0
+            && layer_bit(s.layer) & capabilities != 0
+            && relevant.is_none_or(|r| r[i / 64] >> (i % 64) & 1 == 1);
+        if attempted {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
 }
 
 /// Campaign means above this are refused: a trial would take too long to mean anything.
@@ -441,6 +490,7 @@ pub fn compile<'m>(
 
     // Steps.
     let mut steps = Vec::with_capacity(n);
+    let mut outages = Vec::with_capacity(n);
     let mut any_outage = false;
     for (i, s) in model.steps.iter().enumerate() {
         let key = key_of(&model.step_label(StepId(i as u32)));
@@ -470,23 +520,24 @@ pub fn compile<'m>(
         } else {
             u32::MAX
         };
+        if slowdown[i] != 1.0 {
+            flags |= SLOWED;
+        }
         let info = StepInfo {
             key,
             p: s.p_success,
-            slowdown: slowdown[i],
             ttc: samplers.intern(Sampler::new(&s.ttc_hours)),
-            outage,
             asset: s.asset.0,
             n_parents: parents.row(i).len() as u32,
             flags,
-            layer_bit: layer_bit(s.layer),
         };
         fp.u64(key);
         fp.f64(info.p);
-        fp.f64(info.slowdown);
+        fp.f64(slowdown[i]);
         fp.u64(u64::from(info.ttc));
-        fp.u64(u64::from(info.outage));
-        fp.u64(u64::from(info.flags) | u64::from(info.layer_bit) << 8);
+        fp.u64(u64::from(outage));
+        // (SLOWED repeats the slowdown: left out, as before it existed.)
+        fp.u64(u64::from(info.flags & !SLOWED) | u64::from(layer_bit(s.layer)) << 8);
         for c in parents.row(i) {
             fp.u64(u64::from(*c));
         }
@@ -500,6 +551,7 @@ pub fn compile<'m>(
             fp.u64(u64::from(m.delay) << 32 | u64::from(m.response));
         }
         steps.push(info);
+        outages.push(outage);
     }
 
     // Actors.
@@ -520,13 +572,21 @@ pub fn compile<'m>(
             }
         }
         let actor_id = ensure_model::ActorId(actors.len() as u32);
+        let key = key_of(&a.id);
+        let capabilities = a.capabilities.iter().fold(0, |m, l| m | layer_bit(*l));
+        let relevant = relevant_steps(model, &parents, actor_id);
         let info = ActorInfo {
-            key: key_of(&a.id),
+            key,
+            campaign_salts: (0..SALTED_CAMPAIGNS)
+                .map(|k| campaign_salt(key, k))
+                .collect(),
             entry_info: entries.iter().map(|e| steps[*e as usize]).collect(),
             entries,
-            capabilities: a.capabilities.iter().fold(0, |m, l| m | layer_bit(*l)),
-            relevant: relevant_steps(model, &parents, actor_id),
+            capabilities,
+            attempts: attempted_steps(model, &steps, capabilities, relevant.as_deref()),
+            relevant,
             mean_campaigns,
+            campaigns: mean_campaigns.map(PoissonTable::new),
         };
         fp.u64(info.key);
         if let Some(r) = &info.relevant {
@@ -558,9 +618,11 @@ pub fn compile<'m>(
         for a in &on {
             member_rows.push((*a, idx));
         }
+        let key = key_of(&dependency_label(model, di));
         let info = DepInfo {
             id: di as u32,
-            key: key_of(&dependency_label(model, di)),
+            key,
+            key_first_episode: pair_key(key, 1),
             service: d.service.0,
             all: d.requires == Requires::All,
             n_on: on.len() as u32,
@@ -592,8 +654,10 @@ pub fn compile<'m>(
         model,
         configuration: configuration.clone(),
         horizon: model.horizon_hours,
-        samplers: samplers.list,
+        draws: samplers.list.iter().map(Draw::new).collect(),
         steps,
+        slowdown,
+        outage: outages,
         children,
         parents,
         effects,

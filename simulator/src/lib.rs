@@ -10,7 +10,8 @@
 //! a baseline and a variant share their random numbers ([`compare`]).
 //!
 //! Layers, from the bottom: [`rng`] and [`sample`] (random numbers), [`mod@compile`] (the
-//! model flattened for one configuration), [`trial`] and the cascade (one trial), [`tally`]
+//! model flattened for one configuration), [`trial`] and the cascade (one trial, their events
+//! in a monotone priority queue), [`tally`]
 //! (exact, mergeable statistics), [`partial`] and [`result`] (shardable and final results),
 //! [`compare`] and [`sensitivity`] on top. The crate never prints; long runs report progress
 //! through a callback.
@@ -28,6 +29,7 @@ mod cascade;
 pub mod compare;
 pub mod compile;
 pub mod partial;
+mod queue;
 pub mod result;
 pub mod rng;
 pub mod sample;

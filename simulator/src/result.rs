@@ -144,6 +144,69 @@ pub struct GoalResult {
     pub ttd_hours: Option<Summary>,
     pub n_distinct_paths: u64,
     pub top_paths: Vec<PathResult>,
+    /// The distribution function of the time to reach it, over all trials: at each point,
+    /// the probability that the goal is reached by then (so the curve ends at `p_reached`),
+    /// with its 95 % Wilson interval. Read off the exact counts of the time histogram, at
+    /// the upper edges of its bins (at most [`CDF_POINTS`] of them, spread on a log scale).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ttc_cdf: Vec<CdfPoint>,
+}
+
+/// The most points a distribution function ([`GoalResult::ttc_cdf`]) is given at.
+pub const CDF_POINTS: usize = 60;
+
+/// One point of an empirical distribution function: `P(T <= hours)` with its interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CdfPoint {
+    pub hours: f64,
+    pub p: f64,
+    pub ci95: [f64; 2],
+}
+
+/// The empirical distribution function of the values in `h` over `n` trials (trials without
+/// a value count as "not yet"), at the upper edges of the occupied bins: the histogram
+/// counts are exact, so each point is an exact proportion, not an interpolation. Points
+/// are thinned to at most `max` by keeping, on a log scale, one per equal step between the
+/// first and last edge; the last edge (where the curve reaches its final height) and any
+/// zero values (a point at 0 h) are always kept.
+pub fn cdf_points(h: &LogHist, n: u64, max: usize) -> Vec<CdfPoint> {
+    let point = |hours: f64, k: u64| {
+        let (lo, hi) = wilson(k, n);
+        CdfPoint {
+            hours,
+            p: if n == 0 { 0.0 } else { k as f64 / n as f64 },
+            ci95: [lo, hi],
+        }
+    };
+    let edges: Vec<(f64, u64)> = h
+        .bins()
+        .scan(h.zeros, |seen, (b, c)| {
+            *seen += c;
+            Some((LogHist::lower(b + 1), *seen))
+        })
+        .collect();
+    let mut out = Vec::new();
+    if h.zeros > 0 {
+        out.push(point(0.0, h.zeros));
+    }
+    let (Some(first), Some(last)) = (edges.first(), edges.last()) else {
+        return out;
+    };
+    let budget = max.saturating_sub(out.len()).max(2);
+    let span = (last.0 / first.0).ln();
+    let step = span / (budget - 1) as f64;
+    let mut next = f64::NEG_INFINITY;
+    for (i, &(t, k)) in edges.iter().enumerate() {
+        let at = (t / first.0).ln();
+        if at >= next || i + 1 == edges.len() {
+            if i + 1 == edges.len() && out.len() >= max {
+                out.pop();
+            }
+            out.push(point(t, k));
+            next = at + step * 0.999_999;
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -295,6 +358,7 @@ pub(crate) fn finalize_any(p: &Partial) -> SimResult {
                 p_detected: Probability::of(g.n_detected, g.n_reached),
                 p_detected_before_goal: Probability::of(g.n_detected_before, g.n_reached),
                 ttd_hours: (g.n_detected > 0).then(|| summary(&g.ttd, MICRO)),
+                ttc_cdf: cdf_points(&g.ttc.hist, n, CDF_POINTS),
                 n_distinct_paths: labelled.len() as u64,
                 top_paths: labelled
                     .into_iter()

@@ -91,7 +91,14 @@ pub fn trial_key(seed: u64, trial: u64) -> u64 {
 /// The key of the `index`-th campaign of the actor with key `actor_key` in a trial.
 #[inline]
 pub fn campaign_key(trial_key: u64, actor_key: u64, index: u32) -> u64 {
-    mix(trial_key ^ mix(actor_key.wrapping_add(u64::from(index).wrapping_mul(GOLDEN))))
+    mix(trial_key ^ campaign_salt(actor_key, index))
+}
+
+/// The part of a campaign key that does not depend on the trial (the same in every trial,
+/// so it can be computed once): `campaign_key(T, a, k) == mix(T ^ campaign_salt(a, k))`.
+#[inline]
+pub(crate) fn campaign_salt(actor_key: u64, index: u32) -> u64 {
+    mix(actor_key.wrapping_add(u64::from(index).wrapping_mul(GOLDEN)))
 }
 
 /// The pseudo-actor whose campaign 0 carries the draws that belong to the trial as a whole.

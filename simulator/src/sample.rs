@@ -80,24 +80,7 @@ impl Sampler {
     /// One value, from uniform 0 of `s` (and further numbered uniforms where needed).
     #[inline]
     pub fn sample(&self, s: &Stream) -> f64 {
-        match *self {
-            Sampler::Constant(v) => v,
-            Sampler::Exponential { mean } => -mean * s.u(0).ln(),
-            Sampler::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(s.u(0))).exp(),
-            Sampler::Uniform { min, width } => min + width * s.u(0),
-            Sampler::Triangular { min, mode, max } => triangular(min, mode, max, s.u(0)),
-            Sampler::Gamma { shape, scale } => scale * gamma(shape, s, 0),
-            Sampler::Pert {
-                min,
-                range,
-                alpha,
-                beta,
-            } => {
-                let x = gamma(alpha, s, 0);
-                let y = gamma(beta, s, GAMMA_SUBS);
-                min + range * (x / (x + y))
-            }
-        }
+        Draw::new(self).sample(s)
     }
 
     /// Whether every draw is 0 (no need to draw at all).
@@ -119,35 +102,147 @@ fn triangular(min: f64, mode: f64, max: f64, u: f64) -> f64 {
 
 /// A standard Gamma(shape) variate from uniforms `first..` of `s` (Marsaglia and Tsang, "A
 /// simple method for generating gamma variables", 2000; shape < 1 through Gamma(shape + 1)
-/// times U^(1/shape)).
-fn gamma(shape: f64, s: &Stream, first: u32) -> f64 {
-    let (a, boost) = if shape < 1.0 {
-        (
-            shape + 1.0,
-            Some(s.u(first + 2 * GAMMA_TRIES).powf(1.0 / shape)),
-        )
-    } else {
-        (shape, None)
-    };
-    let d = a - 1.0 / 3.0;
-    let c = 1.0 / (9.0 * d).sqrt();
-    let mut value = d; // the mode, should every try fail (see GAMMA_TRIES)
-    for i in 0..GAMMA_TRIES {
-        let x = normal_quantile(s.u(first + 2 * i));
-        let v = 1.0 + c * x;
-        if v <= 0.0 {
-            continue;
-        }
-        let v = v * v * v;
-        let u = s.u(first + 2 * i + 1);
-        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
-            value = d * v;
-            break;
+/// times U^(1/shape)), with what the method derives from the shape computed once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct GammaShape {
+    /// `Some(1 / shape)` for a shape below 1 (boosted from shape + 1).
+    boost_exponent: Option<f64>,
+    d: f64,
+    c: f64,
+}
+
+impl GammaShape {
+    #[inline]
+    pub fn new(shape: f64) -> GammaShape {
+        let (a, boost_exponent) = if shape < 1.0 {
+            (shape + 1.0, Some(1.0 / shape))
+        } else {
+            (shape, None)
+        };
+        let d = a - 1.0 / 3.0;
+        GammaShape {
+            boost_exponent,
+            d,
+            c: 1.0 / (9.0 * d).sqrt(),
         }
     }
-    match boost {
-        Some(b) => value * b,
-        None => value,
+
+    #[inline]
+    pub fn sample(&self, s: &Stream, first: u32) -> f64 {
+        let (d, c) = (self.d, self.c);
+        let mut value = d; // the mode, should every try fail (see GAMMA_TRIES)
+        for i in 0..GAMMA_TRIES {
+            let x = normal_quantile(s.u(first + 2 * i));
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = s.u(first + 2 * i + 1);
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                value = d * v;
+                break;
+            }
+        }
+        match self.boost_exponent {
+            Some(e) => value * s.u(first + 2 * GAMMA_TRIES).powf(e),
+            None => value,
+        }
+    }
+}
+
+/// A [`Sampler`] prepared for the many draws of a simulation: what the Gamma-based methods
+/// derive from their parameters computed once. [`Sampler::sample`] goes through it, so both
+/// draw the same values from the same streams.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Draw {
+    Constant(f64),
+    Exponential {
+        mean: f64,
+    },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: f64,
+        width: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    Gamma {
+        scale: f64,
+        shape: GammaShape,
+    },
+    Pert {
+        min: f64,
+        range: f64,
+        alpha: GammaShape,
+        beta: GammaShape,
+    },
+}
+
+impl Draw {
+    #[inline]
+    pub fn new(s: &Sampler) -> Draw {
+        match *s {
+            Sampler::Constant(v) => Draw::Constant(v),
+            Sampler::Exponential { mean } => Draw::Exponential { mean },
+            Sampler::LogNormal { mu, sigma } => Draw::LogNormal { mu, sigma },
+            Sampler::Uniform { min, width } => Draw::Uniform { min, width },
+            Sampler::Triangular { min, mode, max } => Draw::Triangular { min, mode, max },
+            Sampler::Gamma { shape, scale } => Draw::Gamma {
+                scale,
+                shape: GammaShape::new(shape),
+            },
+            Sampler::Pert {
+                min,
+                range,
+                alpha,
+                beta,
+            } => Draw::Pert {
+                min,
+                range,
+                alpha: GammaShape::new(alpha),
+                beta: GammaShape::new(beta),
+            },
+        }
+    }
+
+    /// One value, from uniform 0 of `s` (and further numbered uniforms where needed).
+    #[inline]
+    pub fn sample(&self, s: &Stream) -> f64 {
+        match *self {
+            Draw::Constant(v) => v,
+            Draw::Exponential { mean } => -mean * s.u(0).ln(),
+            Draw::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(s.u(0))).exp(),
+            Draw::Uniform { min, width } => min + width * s.u(0),
+            Draw::Triangular { min, mode, max } => triangular(min, mode, max, s.u(0)),
+            Draw::Gamma { scale, shape } => scale * shape.sample(s, 0),
+            Draw::Pert {
+                min,
+                range,
+                alpha,
+                beta,
+            } => {
+                let x = alpha.sample(s, 0);
+                let y = beta.sample(s, GAMMA_SUBS);
+                min + range * (x / (x + y))
+            }
+        }
+    }
+
+    /// One value, from the stream `stream()` makes, which a constant does not need (making
+    /// a stream costs a hash).
+    #[inline(always)]
+    pub fn sample_from(&self, stream: impl FnOnce() -> Stream) -> f64 {
+        match *self {
+            Draw::Constant(v) => v,
+            _ => self.sample(&stream()),
+        }
     }
 }
 
@@ -161,6 +256,64 @@ pub fn poisson(mean: f64, s: &Stream) -> u64 {
     (0..parts)
         .map(|i| poisson_inversion(part_mean, s.u(i)))
         .sum()
+}
+
+/// A Poisson count of fixed mean prepared for many draws: [`PoissonTable::sample`] returns
+/// exactly what [`poisson`] does, the CDF that the inversion walks computed once (by the same
+/// operations in the same order) instead of at every draw.
+#[derive(Debug, Clone)]
+pub(crate) struct PoissonTable {
+    parts: u32,
+    /// Whether to search the table from the start (a small mean stops after a few steps).
+    linear: bool,
+    /// `cdf[k]`: the CDF at `k` of one part, as [`poisson_inversion`] accumulates it, for `k`
+    /// up to its step limit.
+    cdf: Vec<f64>,
+}
+
+impl PoissonTable {
+    pub fn new(mean: f64) -> PoissonTable {
+        const PART: f64 = 500.0;
+        let parts = (mean / PART).ceil().max(1.0) as u32;
+        let part_mean = mean / f64::from(parts);
+        let limit = (part_mean + 40.0 * part_mean.sqrt() + 40.0) as u64;
+        let mut p = (-part_mean).exp();
+        let mut cdf = p;
+        let mut table = Vec::with_capacity(limit as usize + 1);
+        table.push(cdf);
+        for k in 1..=limit {
+            p *= part_mean / k as f64;
+            cdf += p;
+            table.push(cdf);
+        }
+        PoissonTable {
+            parts,
+            linear: part_mean <= 8.0,
+            cdf: table,
+        }
+    }
+
+    #[inline]
+    pub fn sample(&self, s: &Stream) -> u64 {
+        (0..self.parts).map(|i| self.invert(s.u(i))).sum()
+    }
+
+    /// The first `k` whose CDF reaches `u`, at most the step limit: where the loop of
+    /// [`poisson_inversion`] stops. The CDF never decreases (it adds non-negative terms),
+    /// so a binary search finds the same `k` when the mean is large.
+    #[inline]
+    fn invert(&self, u: f64) -> u64 {
+        let limit = self.cdf.len() - 1;
+        if self.linear {
+            let mut k = 0;
+            while k < limit && self.cdf[k] < u {
+                k += 1;
+            }
+            k as u64
+        } else {
+            self.cdf.partition_point(|c| *c < u).min(limit) as u64
+        }
+    }
 }
 
 fn poisson_inversion(mean: f64, u: f64) -> u64 {
@@ -402,6 +555,136 @@ mod tests {
                 assert!((p0 - exact).abs() < 4.0 * se0, "P(0) {p0} vs {exact}");
             }
         }
+    }
+
+    /// Sampling as first written, every parameter derived at every draw: the prepared draws
+    /// must give exactly these values, or simulation results would change.
+    fn reference_sample(sampler: &Sampler, s: &Stream) -> f64 {
+        fn gamma(shape: f64, s: &Stream, first: u32) -> f64 {
+            let (a, boost) = if shape < 1.0 {
+                (
+                    shape + 1.0,
+                    Some(s.u(first + 2 * GAMMA_TRIES).powf(1.0 / shape)),
+                )
+            } else {
+                (shape, None)
+            };
+            let d = a - 1.0 / 3.0;
+            let c = 1.0 / (9.0 * d).sqrt();
+            let mut value = d;
+            for i in 0..GAMMA_TRIES {
+                let x = normal_quantile(s.u(first + 2 * i));
+                let v = 1.0 + c * x;
+                if v <= 0.0 {
+                    continue;
+                }
+                let v = v * v * v;
+                let u = s.u(first + 2 * i + 1);
+                if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                    value = d * v;
+                    break;
+                }
+            }
+            match boost {
+                Some(b) => value * b,
+                None => value,
+            }
+        }
+        match *sampler {
+            Sampler::Constant(v) => v,
+            Sampler::Exponential { mean } => -mean * s.u(0).ln(),
+            Sampler::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(s.u(0))).exp(),
+            Sampler::Uniform { min, width } => min + width * s.u(0),
+            Sampler::Triangular { min, mode, max } => triangular(min, mode, max, s.u(0)),
+            Sampler::Gamma { shape, scale } => scale * gamma(shape, s, 0),
+            Sampler::Pert {
+                min,
+                range,
+                alpha,
+                beta,
+            } => {
+                let x = gamma(alpha, s, 0);
+                let y = gamma(beta, s, GAMMA_SUBS);
+                min + range * (x / (x + y))
+            }
+        }
+    }
+
+    #[test]
+    fn prepared_draws_are_the_samplers_draws() {
+        let dists = [
+            Distribution::Constant(3.0),
+            Distribution::Exponential { rate: 0.25 },
+            Distribution::LogNormal {
+                mu: 1.0,
+                sigma: 0.8,
+            },
+            Distribution::Uniform { min: 2.0, max: 5.0 },
+            Distribution::Triangular {
+                min: 1.0,
+                mode: 2.0,
+                max: 7.0,
+            },
+            Distribution::Gamma {
+                shape: 2.5,
+                scale: 3.0,
+            },
+            Distribution::Gamma {
+                shape: 0.4,
+                scale: 2.0,
+            },
+            Distribution::Gamma {
+                shape: 1.0,
+                scale: 1.0,
+            },
+            Distribution::Pert {
+                min: 0.0,
+                mode: 3.0,
+                max: 12.0,
+                lambda: 4.0,
+            },
+            Distribution::Pert {
+                min: 10_000.0,
+                mode: 10_000.0,
+                max: 500_000.0,
+                lambda: 0.5,
+            },
+        ];
+        for d in dists {
+            let sampler = Sampler::new(&d);
+            let draw = Draw::new(&sampler);
+            for st in streams(20_000) {
+                let a = reference_sample(&sampler, &st);
+                assert_eq!(a.to_bits(), sampler.sample(&st).to_bits(), "{d:?}");
+                assert_eq!(a.to_bits(), draw.sample(&st).to_bits(), "{d:?}");
+                assert_eq!(a.to_bits(), draw.sample_from(|| st).to_bits(), "{d:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn poisson_tables_draw_exactly_what_the_inversion_draws() {
+        for mean in [
+            0.0, 1e-9, 0.3, 2.0, 17.5, 63.9, 499.0, 500.0, 1234.5, 25_000.0, 1e5,
+        ] {
+            let table = PoissonTable::new(mean);
+            for s in streams(3_000) {
+                assert_eq!(table.sample(&s), poisson(mean, &s), "mean {mean}");
+            }
+            // The extreme uniforms, where the step limit matters.
+            for u in [unit_min(), 0.5, 1.0 - 1e-16, 1.0 - f64::EPSILON / 4.0] {
+                let parts = (mean / 500.0f64).ceil().max(1.0) as u32;
+                assert_eq!(
+                    table.invert(u),
+                    poisson_inversion(mean / f64::from(parts), u),
+                    "mean {mean}, u {u}"
+                );
+            }
+        }
+    }
+
+    fn unit_min() -> f64 {
+        crate::rng::unit(0)
     }
 
     #[test]

@@ -23,6 +23,31 @@ const SUBS: i32 = 1 << SUB_BITS;
 /// millionth of a cent).
 const ZERO_BELOW: f64 = 1e-9;
 
+/// `v.round().max(0.0) as u128`: `v` rounded half away from zero, negative values and NaN
+/// to 0, saturating. Exact without the library calls for `0 <= v < 2^52`, where `v - trunc(v)`
+/// is exact, and by those calls elsewhere.
+#[inline(always)]
+pub(crate) fn fixed_point(v: f64) -> u128 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if (0.0..TWO_52).contains(&v) {
+        // Below 2^52 the signed conversions are exact (and single instructions).
+        let i = v as i64;
+        u128::from(i as u64 + u64::from(v - i as f64 >= 0.5))
+    } else {
+        v.round().max(0.0) as u128
+    }
+}
+
+/// `q.saturating_mul(q)`, with one 64-bit multiplication when `q` fits in 64 bits (and the
+/// square then in 128).
+#[inline(always)]
+pub(crate) fn square(q: u128) -> u128 {
+    match u64::try_from(q) {
+        Ok(x) => u128::from(x) * u128::from(x),
+        Err(_) => q.saturating_mul(q),
+    }
+}
+
 /// A histogram of non-negative values on a log scale, dense between its lowest and highest
 /// occupied bins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -144,14 +169,20 @@ pub struct ValueTally {
 
 impl ValueTally {
     /// Adds `x`, kept in fixed point with `scale` units per unit of `x`.
+    #[inline]
     pub fn add(&mut self, x: f64, scale: f64) {
-        let q = (x * scale).round().max(0.0) as u128;
         self.n += 1;
+        if x == 0.0 {
+            // What the general case does with a zero (of either sign): nothing to the sums.
+            self.hist.zeros += 1;
+            return;
+        }
+        let q = fixed_point(x * scale);
         if x > 0.0 {
             self.n_positive += 1;
         }
         self.sum = self.sum.saturating_add(q);
-        self.sum_sq = self.sum_sq.saturating_add(q.saturating_mul(q));
+        self.sum_sq = self.sum_sq.saturating_add(square(q));
         self.hist.add(x);
     }
 
@@ -414,9 +445,9 @@ impl Tally {
             sc.org_down[o] += 1;
             let at = &mut self.assets[a];
             at.n_down += 1;
-            let q = (hours * MICRO).round() as u128;
+            let q = fixed_point(hours * MICRO);
             at.downtime += q;
-            at.downtime_sq = at.downtime_sq.saturating_add(q.saturating_mul(q));
+            at.downtime_sq = at.downtime_sq.saturating_add(square(q));
             if sc.costs_on_outage[a] {
                 self.service_downtime
                     .entry(a as u32)
@@ -522,6 +553,46 @@ mod tests {
         assert_eq!(h.count_above(-1.0), 2000);
         let above = h.count_above(900.0);
         assert!((95..=105).contains(&above), "{above}");
+    }
+
+    #[test]
+    fn fixed_point_rounds_as_the_library_does() {
+        let reference = |v: f64| v.round().max(0.0) as u128;
+        let mut r = 12345u64;
+        let mut vs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -0.4,
+            -7.0,
+            0.49999999999999994,
+            4503599627370495.5,
+            4503599627370496.0,
+            1e30,
+            1e40,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            123456.5,
+            2f64.powi(51) + 0.5,
+        ];
+        for _ in 0..100_000 {
+            r = crate::rng::mix(r);
+            // Values over many magnitudes, and exact halves.
+            let e = (r % 70) as i32 - 10;
+            let m = (r >> 20) as f64 / (1u64 << 44) as f64;
+            vs.push(m * 2f64.powi(e));
+            vs.push(((r >> 30) % 100_000) as f64 + 0.5);
+        }
+        for v in vs {
+            assert_eq!(fixed_point(v), reference(v), "{v}");
+            let q = reference(v);
+            assert_eq!(square(q), q.saturating_mul(q), "{v}");
+        }
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! A campaign is a Dijkstra over the AND/OR graph: an `any` step is enabled when its first
 //! live parent completes (parents complete in time order, so the first is the earliest), an
 //! `all` step when its last one does. Each step is therefore enabled at most once, its draws
-//! are made then, and the heap never holds a stale entry. Per-step state lives in arrays
-//! stamped with a campaign epoch, so starting a campaign costs nothing and a trial costs what
-//! its campaigns reach.
+//! are made then, and the queue (a radix heap, module `queue`) never holds a stale entry.
+//! Per-step state lives in arrays stamped with a campaign epoch, so starting a campaign costs
+//! nothing and a trial costs what its campaigns reach (per-goal state too is reset through the
+//! list of goals the trial reached).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,9 +18,10 @@ use ensure_model::{ActorId, AssetId, DependencyId, GoalId, ImpactId, MonitorId, 
 use crate::cascade::{self, AttackOutage, CascadeScratch};
 use crate::compile::{
     Compiled, StepInfo, ALL, BLOCKED, HAS_EFFECTS, HAS_GOALS, HAS_IMPACTS, HAS_MONITORS, OUTAGE,
+    SLOWED,
 };
-use crate::rng::{campaign_key, mix, pair_key, trial_key, trial_level_key, Purpose, Stream};
-use crate::sample::poisson;
+use crate::queue::EventQueue;
+use crate::rng::{mix, pair_key, trial_key, trial_level_key, Purpose, Stream};
 
 /// A step completed in a campaign.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,52 +160,66 @@ pub(crate) const ATTEMPT: u32 = 1 << 31;
 /// Reusable memory for trials of one compiled model. Not shared between threads: each
 /// worker owns one.
 pub struct TrialScratch {
+    work: Work,
+    trial: Trial,
+}
+
+/// Everything but the trial itself, so that a campaign can borrow both at once.
+struct Work {
     options: TrialOptions,
+    /// `(seed, mix(seed))` of the last trial.
+    seed_hash: (u64, u64),
     epoch: u32,
     /// Per step: `epoch << 32 | state`, where state is QUEUED, DONE, FAILED or, for an `all`
     /// step, how many live parents it still waits for.
     mark: Vec<u64>,
     via: Vec<u32>,
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    queue: EventQueue,
     asset_epoch: Vec<u32>,
     trial_epoch: u32,
+    /// Per goal, the earliest time it was reached in this trial (infinite: not yet).
     goal_time: Vec<f64>,
     goal_campaign: Vec<u32>,
     goal_step: Vec<u32>,
     goal_path: Vec<Vec<StepId>>,
+    /// Goals reached in this trial (those with a finite `goal_time`).
+    goals_hit: Vec<u32>,
     /// Goals improved by the running campaign.
     improved: Vec<u32>,
     attack_outages: Vec<AttackOutage>,
     cascade: CascadeScratch,
     path_seen: Vec<u32>,
     path_epoch: u32,
-    trial: Trial,
 }
 
 impl TrialScratch {
     pub fn new(c: &Compiled<'_>, options: TrialOptions) -> TrialScratch {
         let n_goals = c.goal_actors.len();
         TrialScratch {
-            options,
-            epoch: 0,
-            mark: vec![0; c.steps.len()],
-            via: vec![NONE; c.steps.len()],
-            heap: BinaryHeap::new(),
-            asset_epoch: vec![0; c.model.assets.len()],
-            trial_epoch: 0,
-            goal_time: vec![f64::INFINITY; n_goals],
-            goal_campaign: vec![0; n_goals],
-            goal_step: vec![0; n_goals],
-            goal_path: vec![Vec::new(); n_goals],
-            improved: Vec::new(),
-            attack_outages: Vec::new(),
-            cascade: CascadeScratch::new(c),
-            path_seen: if options.paths {
-                vec![0; c.steps.len()]
-            } else {
-                Vec::new()
+            work: Work {
+                options,
+                seed_hash: (0, mix(0)),
+                epoch: 0,
+                mark: vec![0; c.steps.len()],
+                via: vec![NONE; c.steps.len()],
+                queue: EventQueue::new(),
+                asset_epoch: vec![0; c.model.assets.len()],
+                trial_epoch: 0,
+                goal_time: vec![f64::INFINITY; n_goals],
+                goal_campaign: vec![0; n_goals],
+                goal_step: vec![0; n_goals],
+                goal_path: vec![Vec::new(); n_goals],
+                goals_hit: Vec::new(),
+                improved: Vec::new(),
+                attack_outages: Vec::new(),
+                cascade: CascadeScratch::new(c),
+                path_seen: if options.paths {
+                    vec![0; c.steps.len()]
+                } else {
+                    Vec::new()
+                },
+                path_epoch: 0,
             },
-            path_epoch: 0,
             trial: Trial::default(),
         }
     }
@@ -212,7 +228,9 @@ impl TrialScratch {
     pub fn trial(&self) -> &Trial {
         &self.trial
     }
+}
 
+impl Work {
     fn next_epoch(&mut self) -> u32 {
         if self.epoch == u32::MAX - 1 {
             self.mark.iter_mut().for_each(|m| *m = 0);
@@ -231,10 +249,15 @@ pub fn simulate_trial<'s>(
     trial_idx: u64,
     sc: &'s mut TrialScratch,
 ) -> &'s Trial {
-    let tk = trial_key(seed, trial_idx);
+    let TrialScratch { work: w, trial } = sc;
+    // trial_key(seed, t) = mix(mix(seed) ^ t), the inner hash kept while the seed stays.
+    if w.seed_hash.0 != seed {
+        w.seed_hash = (seed, mix(seed));
+    }
+    let tk = mix(w.seed_hash.1 ^ trial_idx);
+    debug_assert_eq!(tk, trial_key(seed, trial_idx));
     let tl = trial_level_key(tk);
     let h = c.horizon;
-    let mut trial = std::mem::take(&mut sc.trial);
     trial.index = trial_idx;
     trial.campaigns.clear();
     trial.completions.clear();
@@ -244,57 +267,111 @@ pub fn simulate_trial<'s>(
     trial.outages.clear();
     trial.impacts.clear();
     trial.loss_eur = 0.0;
-    sc.attack_outages.clear();
-    if sc.trial_epoch == u32::MAX {
-        sc.asset_epoch.iter_mut().for_each(|e| *e = 0);
-        sc.trial_epoch = 0;
+    w.attack_outages.clear();
+    if w.trial_epoch == u32::MAX {
+        w.asset_epoch.iter_mut().for_each(|e| *e = 0);
+        w.trial_epoch = 0;
     }
-    sc.trial_epoch += 1;
-    sc.goal_time.iter_mut().for_each(|t| *t = f64::INFINITY);
-    for p in &mut sc.goal_path {
-        p.clear();
-    }
+    w.trial_epoch += 1;
 
     for (ai, actor) in c.actors.iter().enumerate() {
-        match actor.mean_campaigns {
-            Some(mean) => {
-                let n = poisson(mean, &Stream::new(tl, actor.key, Purpose::CampaignCount));
-                let starts = Stream::new(tl, actor.key, Purpose::CampaignStart);
+        match &actor.campaigns {
+            Some(count) => {
+                // Both streams belong to the actor at the trial level: one element hash.
+                let ha = mix(tl ^ actor.key);
+                let n = count.sample(&Stream::from_element_hash(ha, Purpose::CampaignCount));
+                let starts = Stream::from_element_hash(ha, Purpose::CampaignStart);
                 for k in 0..n as u32 {
                     let t0 = h * starts.u(k);
-                    run_campaign(c, tk, ai, k, t0, sc, &mut trial);
+                    run_campaign(c, tk, ai, k, t0, w, trial);
                 }
             }
-            None => run_campaign(c, tk, ai, 0, 0.0, sc, &mut trial),
+            None => run_campaign(c, tk, ai, 0, 0.0, w, trial),
         }
     }
 
-    for g in 0..sc.goal_time.len() {
-        if sc.goal_time[g].is_finite() {
+    if !w.goals_hit.is_empty() {
+        // Goal order; each goal was listed once, when first reached.
+        w.goals_hit.sort_unstable();
+        for &g in &w.goals_hit {
+            let g = g as usize;
             trial.goals.push(GoalHit {
                 goal: GoalId(g as u32),
-                time_hours: sc.goal_time[g],
-                campaign: sc.goal_campaign[g],
-                step: StepId(sc.goal_step[g]),
-                path: std::mem::take(&mut sc.goal_path[g]),
+                time_hours: w.goal_time[g],
+                campaign: w.goal_campaign[g],
+                step: StepId(w.goal_step[g]),
+                path: std::mem::take(&mut w.goal_path[g]),
             });
+            w.goal_time[g] = f64::INFINITY;
         }
+        w.goals_hit.clear();
     }
 
-    if !sc.attack_outages.is_empty() {
-        cascade::run(
-            c,
-            tl,
-            &sc.attack_outages,
-            &mut sc.cascade,
-            &mut trial.outages,
-        );
-        outage_impacts(c, tl, &mut trial);
+    if !w.attack_outages.is_empty() {
+        cascade::run(c, tl, &w.attack_outages, &mut w.cascade, &mut trial.outages);
+        outage_impacts(c, tl, trial);
     }
     keep_first_exposure(c, &mut trial.impacts);
     trial.loss_eur = trial.impacts.iter().map(|i| i.loss_eur).sum();
-    sc.trial = trial;
-    &sc.trial
+    trial
+}
+
+/// What every step of one campaign shares.
+struct CampaignCx<'a> {
+    c: &'a Compiled<'a>,
+    /// The campaign's key.
+    ck: u64,
+    /// `epoch << 32`.
+    tag: u64,
+    /// The steps the actor attempts ([`crate::compile::ActorInfo::attempts`]).
+    attempts: &'a [u64],
+    horizon: f64,
+}
+
+impl CampaignCx<'_> {
+    /// Enabling a step at `t` makes all its draws: whether it succeeds (its own p_success
+    /// and each control's stop, independently) and when the attempt ends. A step is attempted
+    /// at most once per campaign: one that fails is marked so that no other parent enables
+    /// it again. A failed attempt that a monitor watches is queued too, flagged, so that the
+    /// monitor can see it in time order; one that nothing watches leaves no trace, so its
+    /// time is not drawn (draws are keyed, so skipping one changes no other).
+    #[inline(always)]
+    fn enable(&self, s: u32, info: &StepInfo, t: f64, via: u32, w: &mut Work) {
+        let attempted = self.attempts[s as usize / 64] >> (s % 64) & 1 == 1;
+        w.mark[s as usize] = self.tag | u64::from(FAILED);
+        if !attempted {
+            return;
+        }
+        let c = self.c;
+        let hs = mix(self.ck ^ info.key);
+        let succeeds = info.flags & BLOCKED == 0
+            && (info.p >= 1.0 || Stream::from_element_hash(hs, Purpose::Success).u(0) < info.p)
+            && (info.flags & HAS_EFFECTS == 0
+                || c.effects
+                    .row(s as usize)
+                    .iter()
+                    .all(|e| Stream::new(self.ck, e.key, Purpose::ControlStop).u(0) >= e.efficacy));
+        if !succeeds && info.flags & HAS_MONITORS == 0 {
+            return;
+        }
+        let mut ttc =
+            c.draws[info.ttc as usize].sample(&Stream::from_element_hash(hs, Purpose::Ttc));
+        if info.flags & SLOWED != 0 {
+            ttc *= c.slowdown[s as usize];
+        }
+        let done = t + ttc;
+        // Also refuses NaN.
+        if done.is_nan() || done > self.horizon {
+            return;
+        }
+        if succeeds {
+            w.mark[s as usize] = self.tag | u64::from(QUEUED);
+            w.via[s as usize] = via;
+            w.queue.push(done.to_bits(), s);
+        } else {
+            w.queue.push(done.to_bits(), s | ATTEMPT);
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -304,82 +381,42 @@ fn run_campaign(
     actor_idx: usize,
     k: u32,
     t0: f64,
-    sc: &mut TrialScratch,
+    w: &mut Work,
     trial: &mut Trial,
 ) {
     let actor = &c.actors[actor_idx];
-    let ck = campaign_key(tk, actor.key, k);
-    let epoch = sc.next_epoch();
+    let ck = actor.campaign_key(tk, k);
+    let epoch = w.next_epoch();
     let tag = u64::from(epoch) << 32;
-    let h = c.horizon;
     let campaign_idx = trial.campaigns.len() as u32;
     let first_completion = trial.completions.len();
     let mut stop = f64::INFINITY;
     let mut first_alert = f64::INFINITY;
     let mut stopped = false;
     let mut n_completed = 0u32;
-    let caps = actor.capabilities;
-    sc.improved.clear();
-    sc.heap.clear();
-
-    // Enabling a step makes all its draws: whether it succeeds (its own p_success and each
-    // control's stop, independently) and when the attempt ends. A step is attempted at most
-    // once per campaign: one that fails is marked so that no other parent enables it again.
-    // A failed attempt that a monitor watches is queued too, flagged, so that the monitor can
-    // see it in time order.
-    let relevant = actor.relevant.as_deref();
-    let enable = |s: u32,
-                  info: &StepInfo,
-                  t: f64,
-                  via: u32,
-                  mark: &mut [u64],
-                  via_arr: &mut [u32],
-                  heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
-        let attempted = info.p > 0.0
-            && info.layer_bit & caps != 0
-            && relevant.is_none_or(|r| r[s as usize / 64] >> (s % 64) & 1 == 1);
-        mark[s as usize] = tag | u64::from(FAILED);
-        if !attempted {
-            return;
-        }
-        let hs = mix(ck ^ info.key);
-        let ttc = c.samplers[info.ttc as usize]
-            .sample(&Stream::from_element_hash(hs, Purpose::Ttc))
-            * info.slowdown;
-        let done = t + ttc;
-        // Also refuses NaN.
-        if done.is_nan() || done > h {
-            return;
-        }
-        let succeeds = info.flags & BLOCKED == 0
-            && (info.p >= 1.0 || Stream::from_element_hash(hs, Purpose::Success).u(0) < info.p)
-            && (info.flags & HAS_EFFECTS == 0
-                || c.effects
-                    .row(s as usize)
-                    .iter()
-                    .all(|e| Stream::new(ck, e.key, Purpose::ControlStop).u(0) >= e.efficacy));
-        if succeeds {
-            mark[s as usize] = tag | u64::from(QUEUED);
-            via_arr[s as usize] = via;
-            heap.push(Reverse((done.to_bits(), s)));
-        } else if info.flags & HAS_MONITORS != 0 {
-            heap.push(Reverse((done.to_bits(), s | ATTEMPT)));
-        }
+    w.improved.clear();
+    w.queue.clear();
+    let cx = CampaignCx {
+        c,
+        ck,
+        tag,
+        attempts: &actor.attempts,
+        horizon: c.horizon,
     };
 
     // Entries are distinct and nothing is marked yet in this campaign.
     for (&e, info) in actor.entries.iter().zip(&actor.entry_info) {
-        enable(e, info, t0, NONE, &mut sc.mark, &mut sc.via, &mut sc.heap);
+        cx.enable(e, info, t0, NONE, w);
     }
 
-    while let Some(Reverse((bits, tagged))) = sc.heap.pop() {
+    while let Some((bits, tagged)) = w.queue.pop() {
         let t = f64::from_bits(bits);
         let failed_attempt = tagged & ATTEMPT != 0;
         let s = tagged & !ATTEMPT;
         if t >= stop {
             // Stopped means the response cut off a step that would have completed.
-            stopped = !failed_attempt || sc.heap.iter().any(|Reverse((_, x))| x & ATTEMPT == 0);
-            sc.heap.clear();
+            stopped = !failed_attempt || w.queue.any_tag(|x| x & ATTEMPT == 0);
+            w.queue.clear();
             break;
         }
         let si = s as usize;
@@ -398,10 +435,10 @@ fn run_campaign(
             );
             continue;
         }
-        sc.mark[si] = tag | u64::from(DONE);
+        w.mark[si] = tag | u64::from(DONE);
         n_completed += 1;
-        if sc.options.completions {
-            let via = sc.via[si];
+        if w.options.completions {
+            let via = w.via[si];
             trial.completions.push(Completion {
                 step: StepId(s),
                 time_hours: t,
@@ -409,8 +446,8 @@ fn run_campaign(
             });
         }
         let asset = info.asset as usize;
-        if sc.asset_epoch[asset] != sc.trial_epoch {
-            sc.asset_epoch[asset] = sc.trial_epoch;
+        if w.asset_epoch[asset] != w.trial_epoch {
+            w.asset_epoch[asset] = w.trial_epoch;
             trial.compromised.push(AssetId(info.asset));
         }
         if info.flags & (HAS_MONITORS | HAS_GOALS | HAS_IMPACTS | OUTAGE) != 0 {
@@ -433,12 +470,15 @@ fn run_campaign(
                     let counts = c.goal_actors[gi]
                         .as_ref()
                         .is_none_or(|mask| mask[actor_idx]);
-                    if counts && t < sc.goal_time[gi] {
-                        sc.goal_time[gi] = t;
-                        sc.goal_campaign[gi] = campaign_idx;
-                        sc.goal_step[gi] = s;
-                        if !sc.improved.contains(&g) {
-                            sc.improved.push(g);
+                    if counts && t < w.goal_time[gi] {
+                        if w.goal_time[gi] == f64::INFINITY {
+                            w.goals_hit.push(g);
+                        }
+                        w.goal_time[gi] = t;
+                        w.goal_campaign[gi] = campaign_idx;
+                        w.goal_step[gi] = s;
+                        if !w.improved.contains(&g) {
+                            w.improved.push(g);
                         }
                     }
                 }
@@ -447,7 +487,7 @@ fn run_campaign(
                 for &i in c.step_impacts.row(si) {
                     let imp = &c.impacts[i as usize];
                     let loss = imp.loss.map_or(0.0, |l| {
-                        c.samplers[l as usize].sample(&Stream::new(ck, imp.key, Purpose::Loss))
+                        c.draws[l as usize].sample_from(|| Stream::new(ck, imp.key, Purpose::Loss))
                     });
                     trial.impacts.push(ImpactEvent {
                         impact: ImpactId(i),
@@ -462,12 +502,9 @@ fn run_campaign(
                 }
             }
             if info.flags & OUTAGE != 0 {
-                let d = c.samplers[info.outage as usize].sample(&Stream::new(
-                    ck,
-                    info.key,
-                    Purpose::Outage,
-                ));
-                sc.attack_outages.push(AttackOutage {
+                let d = c.draws[c.outage[si] as usize]
+                    .sample_from(|| Stream::new(ck, info.key, Purpose::Outage));
+                w.attack_outages.push(AttackOutage {
                     asset: info.asset,
                     start: t,
                     end: t + d,
@@ -477,7 +514,7 @@ fn run_campaign(
             }
         }
         for &ch in c.children.row(si) {
-            let m = sc.mark[ch as usize];
+            let m = w.mark[ch as usize];
             if (m >> 32) as u32 == epoch {
                 let state = m as u32;
                 if state >= QUEUED {
@@ -485,27 +522,26 @@ fn run_campaign(
                 }
                 // An `all` step still waiting for `state` parents.
                 if state == 1 {
-                    let ci = &c.steps[ch as usize];
-                    enable(ch, ci, t, s, &mut sc.mark, &mut sc.via, &mut sc.heap);
+                    cx.enable(ch, &c.steps[ch as usize], t, s, w);
                 } else {
-                    sc.mark[ch as usize] = m - 1;
+                    w.mark[ch as usize] = m - 1;
                 }
             } else {
                 let ci = &c.steps[ch as usize];
                 if ci.flags & ALL != 0 && ci.n_parents > 1 {
-                    sc.mark[ch as usize] = tag | u64::from(ci.n_parents - 1);
+                    w.mark[ch as usize] = tag | u64::from(ci.n_parents - 1);
                 } else {
-                    enable(ch, ci, t, s, &mut sc.mark, &mut sc.via, &mut sc.heap);
+                    cx.enable(ch, ci, t, s, w);
                 }
             }
         }
     }
 
-    if sc.options.paths {
-        for i in 0..sc.improved.len() {
-            let g = sc.improved[i] as usize;
-            let path = canonical_derivation(c, sc, sc.goal_step[g]);
-            sc.goal_path[g] = path;
+    if w.options.paths {
+        for i in 0..w.improved.len() {
+            let g = w.improved[i] as usize;
+            let path = canonical_derivation(c, w, w.goal_step[g]);
+            w.goal_path[g] = path;
         }
     }
     trial.campaigns.push(Campaign {
@@ -573,10 +609,10 @@ fn observe(
         if Stream::from_element_hash(hm, Purpose::Detect).u(0) >= m.p_detect {
             continue;
         }
-        let delay = c.samplers[m.delay as usize]
-            .sample(&Stream::from_element_hash(hm, Purpose::DetectDelay));
-        let response = c.samplers[m.response as usize]
-            .sample(&Stream::from_element_hash(hm, Purpose::Response));
+        let delay =
+            c.draws[m.delay as usize].sample(&Stream::from_element_hash(hm, Purpose::DetectDelay));
+        let response =
+            c.draws[m.response as usize].sample(&Stream::from_element_hash(hm, Purpose::Response));
         let alert = t + delay;
         *stop = stop.min(alert + response);
         if alert <= c.horizon {
@@ -595,7 +631,7 @@ fn observe(
 /// The derivation of `target` in the campaign that just ran, from its `via` and mark arrays,
 /// in canonical order (Kahn's algorithm, ties broken by step index) so that one derivation
 /// always reads the same whatever the completion times.
-fn canonical_derivation(c: &Compiled<'_>, sc: &mut TrialScratch, target: u32) -> Vec<StepId> {
+fn canonical_derivation(c: &Compiled<'_>, sc: &mut Work, target: u32) -> Vec<StepId> {
     if sc.path_epoch == u32::MAX {
         sc.path_seen.iter_mut().for_each(|e| *e = 0);
         sc.path_epoch = 0;
@@ -707,11 +743,9 @@ fn outage_impacts(c: &Compiled<'_>, tl: u64, trial: &mut Trial) {
             let imp = &c.impacts[i as usize];
             let mut loss = imp.cost_eur_per_hour * (o.end_hours - o.start_hours);
             if let Some(l) = imp.loss {
-                loss += c.samplers[l as usize].sample(&Stream::new(
-                    tl,
-                    pair_key(imp.key, u64::from(episode)),
-                    Purpose::Loss,
-                ));
+                loss += c.draws[l as usize].sample_from(|| {
+                    Stream::new(tl, pair_key(imp.key, u64::from(episode)), Purpose::Loss)
+                });
             }
             trial.impacts.push(ImpactEvent {
                 impact: ImpactId(i),

@@ -963,3 +963,127 @@ impacts:
     check_prob(breached, N, 1.0 - (-lambda).exp(), "P(records exposed)");
     check_mean(&frauds, lambda, lambda.sqrt(), "frauds per trial");
 }
+
+/// A model that exercises every feature at once (goal-directed and undirected actors,
+/// Poisson campaigns, every distribution, any and all steps, efficacies, slowdowns and a
+/// blocking control, monitors watching completions and failed attempts, records exposed
+/// once, outage impacts, cascades through any and all dependencies with delays and recovery).
+const PINNED: &str = r#"
+horizon_hours: 8760
+assets:
+  - {id: web, type: host}
+  - {id: db, type: host}
+  - {id: app, type: host}
+  - {id: pay, type: host}
+  - {id: shop, type: host}
+attack_steps:
+  - {asset: web, name: probe, ttc_hours: {exponential: {rate: 0.1}}}
+  - {asset: web, name: exploit, from: [web.probe], ttc_hours: {gamma: {shape: 0.6, scale: 30}}, p_success: 0.7}
+  - {asset: web, name: phish, ttc_hours: {lognormal: {median: 48, sigma: 1.1}}, p_success: 0.4}
+  - {asset: app, name: pivot, from: [web.exploit, web.phish], ttc_hours: {triangular: {min: 2, mode: 10, max: 50}}}
+  - {asset: app, name: escalate, from: [app.pivot], ttc_hours: {pert: {min: 1, mode: 5, max: 40}}, causes_outage: true, outage_hours: {gamma: {shape: 2.5, scale: 10}}}
+  - {asset: db, name: dump, requires: all, from: [app.pivot, app.escalate], ttc_hours: {uniform: {min: 1, max: 9}}}
+  - {asset: db, name: wipe, from: [db.dump], ttc_hours: {constant: 0}, causes_outage: true, outage_hours: {exponential: {mean: 72}}}
+  - {asset: pay, name: skim, from: [web.exploit], ttc_hours: {exponential: {rate: 0.02}}, p_success: 0.9}
+  - {asset: pay, name: crash, from: [pay.skim], ttc_hours: {constant: 3}, causes_outage: true, outage_hours: {constant: 30}}
+controls:
+  - {id: waf, kind: k, enabled: true, effects: [{step: web.exploit, efficacy: 0.3, slowdown: 2}]}
+  - {id: mfa, kind: k, enabled: true, effects: [{step: web.phish, efficacy: 0.5}, {step: app.pivot, slowdown: 1.5}]}
+  - {id: lock, kind: k, enabled: true, effects: [{step: pay.crash, efficacy: 1}]}
+  - {id: spare, kind: k, enabled: false, effects: [{step: db.dump, efficacy: 0.9}]}
+monitors:
+  - {id: ids, kind: k, observes: [web.exploit, app.escalate], p_detect: 0.5, delay_hours: {exponential: {rate: 0.05}}, response_hours: {uniform: {min: 1, max: 20}}}
+  - {id: siem, kind: k, observes: [pay.crash, db.dump], p_detect: 0.8, delay_hours: {constant: 1}, response_hours: {constant: 2}}
+dependencies:
+  - {id: d-shop, service: shop, requires: all, on: [app, db], p_propagate: 0.7, delay_hours: {exponential: {rate: 0.5}}, recovery_hours: {constant: 4}}
+  - {id: d-pay, service: pay, requires: all, on: [db, shop], p_propagate: 0.5, delay_hours: {constant: 1}}
+  - {service: web, on: [shop], p_propagate: 0.3}
+impacts:
+  - {id: breach, kind: records-exposed, on_step: db.dump, records: 5000, loss_eur: {pert: {min: 10000, mode: 50000, max: 500000}}}
+  - {id: fraud, kind: fraud, on_step: pay.skim, loss_eur: {lognormal: {median: 2000, sigma: 0.8}}}
+  - {id: down, kind: downtime, on_outage: shop, cost_eur_per_hour: 250, loss_eur: {triangular: {min: 100, mode: 500, max: 3000}}}
+  - {id: down-db, kind: downtime, on_outage: db, cost_eur_per_hour: 40}
+actors:
+  - {id: crew, entry: [web.probe, web.phish], frequency_per_year: 4}
+  - {id: vandal, entry: [web.probe]}
+goals:
+  - {id: g-data, threat: t, actors: [crew], targets: [db.dump]}
+  - {id: g-money, threat: t, actors: [crew], targets: [pay.skim]}
+  - {id: g-any, threat: t, targets: [db.wipe, shop.compromise]}
+"#;
+
+/// The results of [`PINNED`] are pinned: a change to any number the simulation draws or
+/// computes changes these hashes (`key_of` of the JSON that `ensure simulate --format json`
+/// writes). Optimisations must keep them; a deliberate change of the semantics or of the
+/// random numbers updates them, and says so.
+#[test]
+fn results_are_pinned() {
+    let m = model(PINNED);
+    for (seed, paths, expected, with_cdf) in [
+        (11, true, 0x3c95_5d48_d037_4341u64, 0x7909_0c22_940e_9db4u64),
+        (12, true, 0xdb55_a493_90cc_d807, 0x7916_d315_f601_d4a4),
+        (11, false, 0x7444_863e_d725_dfde, 0x0c6b_6977_7517_af81),
+        (12, false, 0x7d1a_2cd0_a1dc_9ee5, 0x572c_c2e9_adba_0eb1),
+    ] {
+        let mut config = SimConfig::new(3000, seed);
+        config.paths = paths;
+        let mut r = run(&m, &config).expect("runs");
+        let full = ensure_simulator::rng::key_of(&(to_json(&r) + "\n"));
+        // The figures pinned before the goals' distribution functions were added: those
+        // must not have moved.
+        for g in &mut r.goals {
+            g.ttc_cdf.clear();
+        }
+        let json = to_json(&r) + "\n";
+        assert_eq!(
+            ensure_simulator::rng::key_of(&json),
+            expected,
+            "seed {seed}, paths {paths}: the results changed"
+        );
+        assert_eq!(
+            full, with_cdf,
+            "seed {seed}, paths {paths}: the distribution functions changed"
+        );
+    }
+}
+
+/// The goal's distribution function, read off the time histogram, is exact at its points:
+/// on a hypoexponential chain cut by the horizon, every point's estimate lies within
+/// Bonferroni-corrected bounds of the closed form, its Wilson interval holds the estimate,
+/// the curve never falls and ends at `p_reached`, and it has at most `CDF_POINTS` points.
+#[test]
+fn ttc_distribution_function_matches_the_closed_form() {
+    let m = model(
+        r#"
+horizon_hours: 6
+assets: [{id: a, type: host}]
+attack_steps:
+  - {asset: a, name: s1, ttc_hours: {exponential: {rate: 0.5}}}
+  - {asset: a, name: s2, from: [a.s1], ttc_hours: {exponential: {rate: 0.25}}}
+actors: [{id: x, entry: [a.s1]}]
+goals: [{id: g, threat: t, targets: [a.s2]}]
+"#,
+    );
+    let r = run(&m, &SimConfig::new(N, 3)).expect("runs");
+    let g = &r.goals[0];
+    let cdf = |t: f64| 1.0 - 2.0 * (-0.25 * t).exp() + (-0.5 * t).exp();
+    assert!(g.ttc_cdf.len() > 10 && g.ttc_cdf.len() <= ensure_simulator::result::CDF_POINTS);
+    // 60 points: a two-sided 0.1 % test at each keeps the family-wise error below 6 %.
+    for pt in &g.ttc_cdf {
+        assert!(pt.hours <= 6.0 * 1.01, "a point past the horizon: {pt:?}");
+        let exact = cdf(pt.hours);
+        let se = (exact * (1.0 - exact) / N as f64).sqrt().max(1e-9);
+        assert!(
+            (pt.p - exact).abs() <= Z * se + 1e-12,
+            "at {} h: {} against {exact}",
+            pt.hours,
+            pt.p
+        );
+        assert!(pt.ci95[0] <= pt.p && pt.p <= pt.ci95[1]);
+    }
+    assert!(g
+        .ttc_cdf
+        .windows(2)
+        .all(|w| w[0].hours < w[1].hours && w[0].p <= w[1].p));
+    assert_eq!(g.ttc_cdf.last().expect("points").p, g.p_reached.p);
+}
