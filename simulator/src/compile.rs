@@ -275,8 +275,11 @@ pub struct Compiled<'m> {
 }
 
 /// The steps from which some target of a goal the actor pursues can be reached through live
-/// edges: a goal-directed attacker spends no effort elsewhere. `None` when no goal names the
-/// actor (or names no actor at all, which counts as every actor) — then it tries everything.
+/// edges: a goal-directed attacker spends no effort elsewhere. Steps that take no effort (a
+/// constant time of 0 and certain success: states such as "data disclosed" or "an insider
+/// has acted") follow whenever their preconditions hold, goal or not, so the impacts they
+/// carry are not lost. `None` when no goal names the actor (or names no actor at all, which
+/// counts as every actor) — then it tries everything.
 fn relevant_steps(
     model: &Model,
     parents: &Csr<u32>,
@@ -292,11 +295,20 @@ fn relevant_steps(
         return None;
     }
     let mut bits = vec![0u64; model.steps.len().div_ceil(64)];
+    for (i, st) in model.steps.iter().enumerate() {
+        let effortless =
+            st.p_success >= 1.0 && st.ttc_hours == ensure_model::Distribution::Constant(0.0);
+        if effortless {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    let mut seen = vec![0u64; bits.len()];
     while let Some(s) = stack.pop() {
         let (w, b) = (s as usize / 64, s % 64);
-        if bits[w] >> b & 1 == 1 {
+        if seen[w] >> b & 1 == 1 {
             continue;
         }
+        seen[w] |= 1 << b;
         bits[w] |= 1 << b;
         stack.extend_from_slice(parents.row(s as usize));
     }

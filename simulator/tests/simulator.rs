@@ -1087,3 +1087,40 @@ goals: [{id: g, threat: t, targets: [a.s2]}]
         .all(|w| w[0].hours < w[1].hours && w[0].p <= w[1].p));
     assert_eq!(g.ttc_cdf.last().expect("points").p, g.p_reached.p);
 }
+
+/// Effortless steps (constant time 0, certain success) are states, not actions: they follow
+/// whatever the actor's goals, so the impacts they carry still count.
+#[test]
+fn effortless_consequences_follow_whatever_the_goal() {
+    let m = model(
+        r#"
+assets: [{id: a, type: host}]
+attack_steps:
+  - {asset: a, name: s1, ttc_hours: {constant: 1}}
+  - {asset: a, name: toward, from: [a.s1], ttc_hours: {constant: 1}}
+  - {asset: a, name: incident, from: [a.s1], ttc_hours: {constant: 0}}
+  - {asset: a, name: aside, from: [a.s1], ttc_hours: {constant: 0}, p_success: 0.999}
+actors: [{id: x, entry: [a.s1]}]
+goals: [{id: g, threat: t, targets: [a.toward], actors: [x]}]
+impacts: [{id: cost, kind: other, on_step: a.incident, loss_eur: {constant: 5}}]
+"#,
+    );
+    let c = current(&m);
+    let mut sc = TrialScratch::new(
+        &c,
+        TrialOptions {
+            completions: true,
+            paths: false,
+        },
+    );
+    let trial = simulate_trial(&c, 7, 0, &mut sc);
+    let mut done: Vec<String> = trial
+        .completions
+        .iter()
+        .map(|x| m.step_label(x.step))
+        .collect();
+    done.sort();
+    // `aside` may fail, so it is an action the goal-directed actor skips.
+    assert_eq!(done, ["a.incident", "a.s1", "a.toward"]);
+    assert_eq!(trial.loss_eur, 5.0);
+}
