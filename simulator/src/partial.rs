@@ -332,6 +332,9 @@ pub struct TallyDoc {
     assets_down_cascade: ValueDoc,
     outage_hours: ValueDoc,
     service_downtime: Vec<(u32, ValueDoc)>,
+    /// Absent in partial files written before the timeline existed.
+    #[serde(default)]
+    service_timeline: Vec<(u32, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -504,6 +507,11 @@ impl PartialDoc {
                     .iter()
                     .map(|(a, v)| (*a, ValueDoc::of(v)))
                     .collect(),
+                service_timeline: t
+                    .service_timeline
+                    .iter()
+                    .map(|(a, v)| (*a, v.iter().map(|x| x.to_string()).collect()))
+                    .collect(),
             },
         }
     }
@@ -599,6 +607,20 @@ impl PartialDoc {
                 .service_downtime
                 .iter()
                 .map(|(a, v)| Ok((*a, v.tally()?)))
+                .collect::<Result<_, MergeError>>()?,
+            service_timeline: d
+                .service_timeline
+                .iter()
+                .map(|(a, v)| {
+                    if v.len() != crate::tally::TIMELINE_BINS {
+                        return Err(MergeError::Format(format!(
+                            "a service timeline has {} slices, not {}",
+                            v.len(),
+                            crate::tally::TIMELINE_BINS
+                        )));
+                    }
+                    Ok((*a, v.iter().map(|x| num(x)).collect::<Result<_, _>>()?))
+                })
                 .collect::<Result<_, MergeError>>()?,
         };
         Ok(Partial {

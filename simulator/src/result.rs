@@ -273,6 +273,11 @@ pub struct ServiceDowntime {
     pub id: String,
     /// Hours down per trial, of the trials in which it went down.
     pub downtime_hours: Summary,
+    /// When it is down: for each of equal slices of the horizon (`timeline_slice_hours`
+    /// long), the expected share of the slice it spends down, over all trials (the mean
+    /// probability that it is down at a time in the slice).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,6 +291,9 @@ pub struct CascadeResult {
     pub outage_hours: Option<Summary>,
     /// Downtime of the assets with outage impacts.
     pub services: Vec<ServiceDowntime>,
+    /// The length of the slices of the services' timelines (hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline_slice_hours: Option<f64>,
     pub by_org: Vec<OrgResult>,
 }
 
@@ -462,8 +470,22 @@ pub(crate) fn finalize_any(p: &Partial) -> SimResult {
             .map(|(a, v)| ServiceDowntime {
                 id: asset_label.get(a).map_or("?", |x| x.0).to_string(),
                 downtime_hours: summary(v, MICRO),
+                timeline: t.service_timeline.get(a).map_or_else(Vec::new, |bins| {
+                    let slice = p.header.horizon_hours / bins.len() as f64;
+                    bins.iter()
+                        .map(|x| {
+                            if n == 0 || slice <= 0.0 {
+                                0.0
+                            } else {
+                                *x as f64 / MICRO / (n as f64 * slice)
+                            }
+                        })
+                        .collect()
+                }),
             })
             .collect(),
+        timeline_slice_hours: (!t.service_timeline.is_empty())
+            .then(|| p.header.horizon_hours / crate::tally::TIMELINE_BINS as f64),
         by_org,
     };
 

@@ -271,7 +271,14 @@ pub struct Tally {
     pub outage_hours: ValueTally,
     /// Downtime per trial of the assets with outage impacts (hours), by asset.
     pub service_downtime: BTreeMap<u32, ValueTally>,
+    /// When those assets are down: for each, the hours down summed over trials in each of
+    /// [`TIMELINE_BINS`] equal slices of the horizon, in fixed point (exact, so merging
+    /// shards in any order gives the same sums).
+    pub service_timeline: BTreeMap<u32, Vec<u128>>,
 }
+
+/// The slices of the horizon in which [`Tally::service_timeline`] counts downtime.
+pub const TIMELINE_BINS: usize = 52;
 
 /// Per-trial working memory for tallying, sized for one model.
 pub struct TallyScratch {
@@ -284,6 +291,7 @@ pub struct TallyScratch {
     impacts_touched: Vec<u32>,
     stamp: u64,
     costs_on_outage: Vec<bool>,
+    horizon: f64,
 }
 
 impl TallyScratch {
@@ -314,6 +322,7 @@ impl TallyScratch {
             impacts_touched: Vec::new(),
             stamp: 0,
             costs_on_outage,
+            horizon: c.horizon,
         }
     }
 }
@@ -345,6 +354,7 @@ impl Tally {
             assets_down_cascade: ValueTally::default(),
             outage_hours: ValueTally::default(),
             service_downtime: BTreeMap::new(),
+            service_timeline: BTreeMap::new(),
         }
     }
 
@@ -426,6 +436,7 @@ impl Tally {
         let mut i = 0;
         while i < t.outages.len() {
             let a = t.outages[i].asset.idx();
+            let first = i;
             let mut hours = 0.0;
             let mut cascade = false;
             while i < t.outages.len() && t.outages[i].asset.idx() == a {
@@ -453,6 +464,13 @@ impl Tally {
                     .entry(a as u32)
                     .or_default()
                     .add(hours, MICRO);
+                let bins = self
+                    .service_timeline
+                    .entry(a as u32)
+                    .or_insert_with(|| vec![0; TIMELINE_BINS]);
+                for o in t.outages[first..i].iter() {
+                    add_to_timeline(bins, o.start_hours, o.end_hours, sc.horizon);
+                }
             }
         }
         self.assets_down.add(n_down as f64, 1.0);
@@ -520,6 +538,36 @@ impl Tally {
         self.outage_hours.merge(&o.outage_hours);
         for (a, v) in &o.service_downtime {
             self.service_downtime.entry(*a).or_default().merge(v);
+        }
+        for (a, v) in &o.service_timeline {
+            let bins = self
+                .service_timeline
+                .entry(*a)
+                .or_insert_with(|| vec![0; TIMELINE_BINS]);
+            for (x, y) in bins.iter_mut().zip(v) {
+                *x = x.saturating_add(*y);
+            }
+        }
+    }
+}
+
+/// Adds the hours of `[start, end)` that fall in each slice of `[0, horizon)`.
+fn add_to_timeline(bins: &mut [u128], start: f64, end: f64, horizon: f64) {
+    if horizon.is_nan() || horizon <= 0.0 {
+        return;
+    }
+    let width = horizon / bins.len() as f64;
+    let (start, end) = (start.max(0.0), end.min(horizon));
+    if end <= start {
+        return;
+    }
+    let first = ((start / width) as usize).min(bins.len() - 1);
+    let last = ((end / width) as usize).min(bins.len() - 1);
+    for (b, slot) in bins.iter_mut().enumerate().take(last + 1).skip(first) {
+        let lo = start.max(b as f64 * width);
+        let hi = end.min((b + 1) as f64 * width);
+        if hi > lo {
+            *slot = slot.saturating_add(fixed_point((hi - lo) * MICRO));
         }
     }
 }

@@ -1020,20 +1020,24 @@ goals:
 fn results_are_pinned() {
     let m = model(PINNED);
     for (seed, paths, expected, with_cdf) in [
-        (11, true, 0x3c95_5d48_d037_4341u64, 0x7909_0c22_940e_9db4u64),
-        (12, true, 0xdb55_a493_90cc_d807, 0x7916_d315_f601_d4a4),
-        (11, false, 0x7444_863e_d725_dfde, 0x0c6b_6977_7517_af81),
-        (12, false, 0x7d1a_2cd0_a1dc_9ee5, 0x572c_c2e9_adba_0eb1),
+        (11, true, 0x3c95_5d48_d037_4341u64, 0x0538_0bac_d3b8_a411u64),
+        (12, true, 0xdb55_a493_90cc_d807, 0x7125_0780_919f_4644),
+        (11, false, 0x7444_863e_d725_dfde, 0x0488_9742_c828_29e7),
+        (12, false, 0x7d1a_2cd0_a1dc_9ee5, 0xfe6c_57ad_ef00_11e2),
     ] {
         let mut config = SimConfig::new(3000, seed);
         config.paths = paths;
         let mut r = run(&m, &config).expect("runs");
         let full = ensure_simulator::rng::key_of(&(to_json(&r) + "\n"));
-        // The figures pinned before the goals' distribution functions were added: those
-        // must not have moved.
+        // The figures pinned before the goals' distribution functions and the services'
+        // timelines were added: those must not have moved.
         for g in &mut r.goals {
             g.ttc_cdf.clear();
         }
+        for s in &mut r.cascade.services {
+            s.timeline.clear();
+        }
+        r.cascade.timeline_slice_hours = None;
         let json = to_json(&r) + "\n";
         assert_eq!(
             ensure_simulator::rng::key_of(&json),
@@ -1042,7 +1046,7 @@ fn results_are_pinned() {
         );
         assert_eq!(
             full, with_cdf,
-            "seed {seed}, paths {paths}: the distribution functions changed"
+            "seed {seed}, paths {paths}: the distribution functions or timelines changed"
         );
     }
 }
@@ -1123,4 +1127,58 @@ impacts: [{id: cost, kind: other, on_step: a.incident, loss_eur: {constant: 5}}]
     // `aside` may fail, so it is an action the goal-directed actor skips.
     assert_eq!(done, ["a.incident", "a.s1", "a.toward"]);
     assert_eq!(trial.loss_eur, 5.0);
+}
+
+/// The services' timelines against the closed form: a step with an exponential time to
+/// compromise (rate r) takes the service down for a constant D hours, so it is down at
+/// time t with probability F(t) - F(t - D), F(t) = 1 - exp(-r t); each slice's figure is
+/// that probability averaged over the slice.
+#[test]
+fn service_timeline_matches_the_closed_form() {
+    let m = model(
+        r#"
+horizon_hours: 520
+assets: [{id: shop, type: host}]
+attack_steps:
+  - {asset: shop, name: crash, ttc_hours: {exponential: {rate: 0.01}}, causes_outage: true, outage_hours: {constant: 60}}
+actors: [{id: x, entry: [shop.crash]}]
+impacts: [{id: down, kind: downtime, on_outage: shop, cost_eur_per_hour: 1}]
+"#,
+    );
+    let r = run(&m, &SimConfig::new(N, 5)).expect("runs");
+    let slice = r.cascade.timeline_slice_hours.expect("a timeline");
+    assert_eq!(slice, 10.0);
+    let s = &r.cascade.services[0];
+    assert_eq!(s.timeline.len(), 52);
+    let f = |t: f64| {
+        if t <= 0.0 {
+            0.0
+        } else {
+            1.0 - (-0.01 * t).exp()
+        }
+    };
+    for (b, got) in s.timeline.iter().enumerate() {
+        // The slice average of F(t) - F(t - 60), by the midpoint rule on 1,000 points.
+        let exact = (0..1000)
+            .map(|i| {
+                let t = (b as f64 + (i as f64 + 0.5) / 1000.0) * slice;
+                f(t) - f(t - 60.0)
+            })
+            .sum::<f64>()
+            / 1000.0;
+        // The share down within a slice varies less than a yes/no at one instant, so the
+        // binomial standard error bounds it.
+        let se = (exact * (1.0 - exact) / N as f64).sqrt().max(1e-9);
+        assert!(
+            (got - exact).abs() <= Z * se + 1e-9,
+            "slice {b}: {got} against {exact}"
+        );
+    }
+    // Hours down summed over the timeline are the mean downtime per trial.
+    let total: f64 = s.timeline.iter().map(|x| x * slice).sum();
+    let mean = s.downtime_hours.mean * s.downtime_hours.n as f64 / N as f64;
+    assert!(
+        (total - mean).abs() < 1e-6 * mean.max(1.0),
+        "{total} {mean}"
+    );
 }

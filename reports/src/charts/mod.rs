@@ -11,6 +11,7 @@ mod cascade;
 mod frontier;
 mod heatmap;
 mod loss;
+mod timeline;
 mod tornado;
 mod ttc;
 
@@ -18,6 +19,7 @@ pub use cascade::{cascade_timeline, CascadeRow};
 pub use frontier::{frontier, FrontierPoint};
 pub use heatmap::{compromise_heatmap, HeatCell};
 pub use loss::{exceedance, forest, ExceedanceCurve, ForestRow};
+pub use timeline::{outage_timeline, TimelineRow};
 pub use tornado::{is_money, tornado};
 pub use ttc::{ttc_cdf, TtcCurve};
 

@@ -6,7 +6,7 @@ use ensure_simulator::result::{wilson, Summary};
 use ensure_simulator::SimResult;
 
 use super::{chart_or_note, headline, layer_name, org_names, section, table};
-use crate::charts::{self, CascadeRow, ExceedanceCurve, HeatCell, TtcCurve};
+use crate::charts::{self, CascadeRow, ExceedanceCurve, HeatCell, TimelineRow, TtcCurve};
 use crate::doc::{plain, Block, Column, Headline, Section, Tone};
 use crate::fmt::{count, eur, hours, num, pct, pct_ci};
 
@@ -536,6 +536,33 @@ fn outages(model: &Model, r: &SimResult, id: &dyn Fn(&str) -> String) -> Section
         ),
         &rows,
     );
+    let timeline_rows: Vec<TimelineRow> = services
+        .iter()
+        .filter(|(_, _, s)| !s.timeline.is_empty())
+        .map(|(_, org, s)| TimelineRow {
+            org: org.clone(),
+            service: s.id.clone(),
+            shares: s.timeline.clone(),
+        })
+        .collect();
+    let timeline = (!timeline_rows.is_empty()).then(|| {
+        let slice = c.timeline_slice_hours.unwrap_or(0.0);
+        chart_or_note(
+            &id("fig-timeline"),
+            "timeline",
+            "When each organisation's services are down",
+            &format!(
+                "For each service with an outage impact, grouped by organisation, the expected share of each {}-day slice of the horizon that it spends down, over all trials (the probability that it is down at a time in the slice, averaged over the slice). Darker is more; the scale runs to the largest share shown.",
+                num(slice / 24.0, 1)
+            ),
+            charts::outage_timeline(
+                "When each organisation's services are down",
+                &format!("expected share of each slice spent down, {} trials", count(r.trials)),
+                r.horizon_hours / 24.0,
+                &timeline_rows,
+            ),
+        )
+    });
     let service_rows = services
         .iter()
         .map(|(_, org, s)| {
@@ -587,9 +614,13 @@ fn outages(model: &Model, r: &SimResult, id: &dyn Fn(&str) -> String) -> Section
                 &id("fig-cascade"),
                 "cascade",
                 "Which organisation's services are down, and for how long",
-                "For each service with an outage impact, the hours it is down within a trial in which it goes down at all, from the simulator's per-service downtime percentiles: whiskers from the 5th to the 95th percentile, the box from the 25th to the 75th, a tick at the median; on the right, how often the service goes down. The simulator reports the distribution of downtime, not the calendar of one trial.",
+                "For each service with an outage impact, the hours it is down within a trial in which it goes down at all, from the simulator's per-service downtime percentiles: whiskers from the 5th to the 95th percentile, the box from the 25th to the 75th, a tick at the median; on the right, how often the service goes down.",
                 chart,
             ),
+        ]
+        .into_iter()
+        .chain(timeline)
+        .chain([
             table(
                 &id("services-table"),
                 "Services with outage impacts: share of trials with downtime, and hours down in those trials",
@@ -615,7 +646,8 @@ fn outages(model: &Model, r: &SimResult, id: &dyn Fn(&str) -> String) -> Section
                 ],
                 org_rows,
             ),
-        ],
+        ])
+        .collect(),
     )
 }
 
