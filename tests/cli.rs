@@ -135,6 +135,31 @@ fn scenario_files(name: &str) -> Vec<String> {
     files
 }
 
+/// Each scenario's committed diagram is what `ensure graph --format dot` draws of its model
+/// today (regenerate with the commands under "Reproduce" in the scenario's README).
+#[test]
+fn scenario_diagrams_are_current() {
+    for name in [
+        "bank-payments",
+        "ecommerce-platform",
+        "pharmacy-supply-chain",
+    ] {
+        let dir = root().join("scenarios").join(name);
+        let out = ensure(&[
+            "graph",
+            &path_str(&dir.join("model.yaml")),
+            "--format",
+            "dot",
+        ]);
+        assert!(out.status.success(), "{name}: ensure graph failed");
+        let committed = std::fs::read_to_string(dir.join("diagram.dot")).expect("diagram.dot");
+        assert!(
+            String::from_utf8_lossy(&out.stdout) == committed,
+            "scenarios/{name}/diagram.dot is stale: regenerate it with `ensure graph model.yaml --format dot > diagram.dot` and `dot -Tsvg diagram.dot -o diagram.svg`"
+        );
+    }
+}
+
 #[test]
 fn every_scenario_and_variant_checks_cleanly_and_keeps_its_threats() {
     for (name, goals) in PILOT_GOALS {
