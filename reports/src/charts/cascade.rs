@@ -9,7 +9,6 @@ use super::{
     anchored, draw_svg, draw_title, font, is_power_of_ten, ChartError, OrMessage, GRID, GRID_LIGHT,
     INK, MUTED, TITLE_H, WIDTH,
 };
-use crate::text;
 
 /// One service's downtime distribution.
 pub struct CascadeRow {
@@ -56,17 +55,7 @@ pub fn cascade_timeline(
         .iter()
         .map(|r| format!("{} ({})", r.service, r.org))
         .collect();
-    let label_w = labels
-        .iter()
-        .map(|l| text::width(l, 12.0, false))
-        .fold(100.0, f64::max)
-        .min(300.0)
-        .ceil() as u32
-        + 16;
-    let fitted: Vec<String> = labels
-        .iter()
-        .map(|l| text::fit(l, 12.0, false, f64::from(label_w - 16)))
-        .collect();
+    let (label_w, fitted) = super::fit_row_labels(&labels);
     let right_w = 130;
     let height = TITLE_H + 110 + 34 * n as u32;
     // A logarithmic axis when the spread covers more than one and a half decades.

@@ -240,6 +240,23 @@ pub(crate) fn draw_row_labels<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The width of a row-label column for `labels` (at 12 px, between 100 and 300 px plus a
+/// margin) and the labels shortened to fit it.
+pub(crate) fn fit_row_labels(labels: &[String]) -> (u32, Vec<String>) {
+    let width = labels
+        .iter()
+        .map(|l| text::width(l, 12.0, false))
+        .fold(100.0, f64::max)
+        .min(300.0)
+        .ceil() as u32
+        + 16;
+    let fitted = labels
+        .iter()
+        .map(|l| text::fit(l, 12.0, false, f64::from(width - 16)))
+        .collect();
+    (width, fitted)
+}
+
 /// The y value of the centre of row `k` (top-down) of `n`.
 pub(crate) fn row_centre(k: usize, n: usize) -> f64 {
     n as f64 - k as f64 - 0.5

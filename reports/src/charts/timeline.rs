@@ -10,7 +10,6 @@ use super::{
     anchored, draw_svg, draw_title, font, ChartError, OrMessage, GRID, GRID_LIGHT, MUTED, TITLE_H,
     WIDTH,
 };
-use crate::text;
 
 /// One service's timeline.
 pub struct TimelineRow {
@@ -49,17 +48,7 @@ pub fn outage_timeline(
         .iter()
         .map(|r| format!("{} ({})", r.service, r.org))
         .collect();
-    let label_w = labels
-        .iter()
-        .map(|l| text::width(l, 12.0, false))
-        .fold(100.0, f64::max)
-        .min(300.0)
-        .ceil() as u32
-        + 16;
-    let fitted: Vec<String> = labels
-        .iter()
-        .map(|l| text::fit(l, 12.0, false, f64::from(label_w - 16)))
-        .collect();
+    let (label_w, fitted) = super::fit_row_labels(&labels);
     let right_w = 130;
     let height = TITLE_H + 110 + 30 * n.max(4) as u32;
     draw_svg(CHART, title, (WIDTH, height), |root| {

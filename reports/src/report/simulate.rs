@@ -127,37 +127,26 @@ fn goals(r: &SimResult, id: &dyn Fn(&str) -> String) -> Section {
             if !g.ttc_cdf.is_empty() {
                 // The simulator's distribution function: exact proportions at its points,
                 // drawn as a step curve (the share only changes at those points).
-                let mut last = (0.0, 0.0, 0.0, 0.0);
+                let mut last = (0.0, 0.0, 0.0);
                 for pt in &g.ttc_cdf {
                     let d = (pt.hours / 24.0).min(days);
-                    points.push((d, last.1));
-                    band.push((d, last.2, last.3));
+                    points.push((d, last.0));
+                    band.push((d, last.1, last.2));
                     points.push((d, pt.p));
                     band.push((d, pt.ci95[0], pt.ci95[1]));
-                    last = (d, pt.p, pt.ci95[0], pt.ci95[1]);
+                    last = (pt.p, pt.ci95[0], pt.ci95[1]);
                 }
-                points.push((days, g.p_reached.p));
-                band.push((days, g.p_reached.ci95[0], g.p_reached.ci95[1]));
-                return Some(TtcCurve {
-                    label: g.id.clone(),
-                    note: format!("{} by day {}", pct(g.p_reached.p), num(days, 0)),
-                    points,
-                    band,
-                    median: Some((
-                        ((0.5 * reached as f64).ceil() / n as f64),
-                        [s.p50_ci95[0] / 24.0, s.p50_ci95[1] / 24.0],
-                    )),
-                });
-            }
-            // Results written before the simulator gave the distribution function: join
-            // the reported percentiles.
-            for (q, t) in percentiles(s) {
-                // The q-quantile is the value of rank ceil(q k) among the k trials that
-                // reached the goal: that many trials of n had reached it by then.
-                let k = ((q * reached as f64).ceil() as u64).clamp(1, reached);
-                let (lo, hi) = wilson(k, n);
-                points.push((t / 24.0, k as f64 / n as f64));
-                band.push((t / 24.0, lo, hi));
+            } else {
+                // Results written before the simulator gave the distribution function: join
+                // the reported percentiles.
+                for (q, t) in percentiles(s) {
+                    // The q-quantile is the value of rank ceil(q k) among the k trials that
+                    // reached the goal: that many trials of n had reached it by then.
+                    let k = ((q * reached as f64).ceil() as u64).clamp(1, reached);
+                    let (lo, hi) = wilson(k, n);
+                    points.push((t / 24.0, k as f64 / n as f64));
+                    band.push((t / 24.0, lo, hi));
+                }
             }
             points.push((days, g.p_reached.p));
             band.push((days, g.p_reached.ci95[0], g.p_reached.ci95[1]));
