@@ -1,4 +1,4 @@
-//! The derived detection rules (`ensure rules --format json`, the native rule set that
+//! The derived detection rules (`ensure rules --format native`, the native rule set that
 //! `ensure watch` runs), mirrored: what was chosen, what it detects, and each rule.
 
 use serde::{Deserialize, Serialize};
