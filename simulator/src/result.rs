@@ -147,7 +147,8 @@ pub struct GoalResult {
     /// The distribution function of the time to reach it, over all trials: at each point,
     /// the probability that the goal is reached by then (so the curve ends at `p_reached`),
     /// with its 95 % Wilson interval. Read off the exact counts of the time histogram, at
-    /// the upper edges of its bins (at most [`CDF_POINTS`] of them, spread on a log scale).
+    /// the upper edges of its bins (at most [`CDF_POINTS`] of them, spread on log and linear
+    /// scales).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ttc_cdf: Vec<CdfPoint>,
 }
@@ -166,9 +167,9 @@ pub struct CdfPoint {
 /// The empirical distribution function of the values in `h` over `n` trials (trials without
 /// a value count as "not yet"), at the upper edges of the occupied bins: the histogram
 /// counts are exact, so each point is an exact proportion, not an interpolation. Points
-/// are thinned to at most `max` by keeping, on a log scale, one per equal step between the
-/// first and last edge; the last edge (where the curve reaches its final height) and any
-/// zero values (a point at 0 h) are always kept.
+/// are thinned to at most `max`, half spread evenly on a log scale and half on a linear one
+/// between the first and last edge; the last edge (where the curve reaches its final
+/// height) and any zero values (a point at 0 h) are always kept.
 pub fn cdf_points(h: &LogHist, n: u64, max: usize) -> Vec<CdfPoint> {
     let point = |hours: f64, k: u64| {
         let (lo, hi) = wilson(k, n);
@@ -192,18 +193,25 @@ pub fn cdf_points(h: &LogHist, n: u64, max: usize) -> Vec<CdfPoint> {
     let (Some(first), Some(last)) = (edges.first(), edges.last()) else {
         return out;
     };
-    let budget = max.saturating_sub(out.len()).max(2);
-    let span = (last.0 / first.0).ln();
-    let step = span / (budget - 1) as f64;
-    let mut next = f64::NEG_INFINITY;
+    // Half the points evenly on a log scale (early times in detail), half evenly on a
+    // linear one (no long flat stretch late in the horizon): a point is kept when it is a
+    // step past the last kept one on either scale.
+    let budget = max.saturating_sub(out.len()).max(4);
+    let half = (budget / 2 - 1).max(1) as f64;
+    let log_step = (last.0 / first.0).ln() / half;
+    let lin_step = (last.0 - first.0) / half;
+    let mut kept: Option<f64> = None;
     for (i, &(t, k)) in edges.iter().enumerate() {
-        let at = (t / first.0).ln();
-        if at >= next || i + 1 == edges.len() {
-            if i + 1 == edges.len() && out.len() >= max {
+        let is_last = i + 1 == edges.len();
+        let far = kept.is_none_or(|prev| {
+            (t / prev).ln() >= log_step * 0.999_999 || t - prev >= lin_step * 0.999_999
+        });
+        if far || is_last {
+            if is_last && out.len() >= max {
                 out.pop();
             }
             out.push(point(t, k));
-            next = at + step * 0.999_999;
+            kept = Some(t);
         }
     }
     out

@@ -174,7 +174,7 @@ fn goals(r: &SimResult, id: &dyn Fn(&str) -> String) -> Section {
         &curves,
     );
     let mut caption = if sorted.iter().any(|g| !g.ttc_cdf.is_empty()) {
-        "Share of trials in which the goal has been reached by each day: the simulator's empirical distribution function, exact counts at up to 60 times spread on a log scale, ending at the probability within the horizon. The shaded band is the 95 % Wilson interval at each time, and the thick bar at the median's height is the 95 % interval of the median time."
+        "Share of trials in which the goal has been reached by each day: the simulator's empirical distribution function, exact counts at up to 60 times (half spread evenly on a log scale, half on a linear one), drawn as steps and ending at the probability within the horizon. The shaded band is the 95 % Wilson interval at each time, and the thick bar at the median's height is the 95 % interval of the median time."
     } else {
         "Share of trials in which the goal has been reached by each day. Each curve joins the simulator's reported percentiles (5th, 25th, 50th, 75th, 95th, 99th of the trials that reach the goal) and ends at the probability within the horizon; the shaded band is the 95 % Wilson interval at those points, and the thick bar at the median's height is the 95 % interval of the median time."
     }
