@@ -267,18 +267,15 @@ fn run_chromium(chrome: &Path, profile: &Path, extra: &[String], url: &str) -> O
             .spawn()
             .expect("chromium runs");
         // Drain the pipes while waiting, so a full pipe cannot stall the browser.
-        let mut out = child.stdout.take().expect("stdout");
-        let mut err = child.stderr.take().expect("stderr");
-        let out_reader = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut out, &mut v);
-            v
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut err, &mut v);
-            v
-        });
+        fn drain(mut r: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                let _ = r.read_to_end(&mut v);
+                v
+            })
+        }
+        let out_reader = drain(child.stdout.take().expect("stdout"));
+        let err_reader = drain(child.stderr.take().expect("stderr"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let status = loop {
             match child.try_wait().expect("wait for chromium") {

@@ -467,6 +467,7 @@ pub(crate) fn finalize_any(p: &Partial) -> SimResult {
             mean_assets_down: ratio(o.assets_down as f64, n),
         })
         .collect();
+    let slice_hours = p.header.horizon_hours / crate::tally::TIMELINE_BINS as f64;
     let cascade = CascadeResult {
         p_any_outage: Probability::of(t.assets_down.n_positive, n),
         assets_down: summary(&t.assets_down, 1.0),
@@ -479,21 +480,20 @@ pub(crate) fn finalize_any(p: &Partial) -> SimResult {
                 id: asset_label.get(a).map_or("?", |x| x.0).to_string(),
                 downtime_hours: summary(v, MICRO),
                 timeline: t.service_timeline.get(a).map_or_else(Vec::new, |bins| {
-                    let slice = p.header.horizon_hours / bins.len() as f64;
+                    let trial_hours = n as f64 * slice_hours;
                     bins.iter()
                         .map(|x| {
-                            if n == 0 || slice <= 0.0 {
+                            if n == 0 {
                                 0.0
                             } else {
-                                *x as f64 / MICRO / (n as f64 * slice)
+                                *x as f64 / MICRO / trial_hours
                             }
                         })
                         .collect()
                 }),
             })
             .collect(),
-        timeline_slice_hours: (!t.service_timeline.is_empty())
-            .then(|| p.header.horizon_hours / crate::tally::TIMELINE_BINS as f64),
+        timeline_slice_hours: (!t.service_timeline.is_empty()).then_some(slice_hours),
         by_org,
     };
 

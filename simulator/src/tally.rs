@@ -464,11 +464,8 @@ impl Tally {
                     .entry(a as u32)
                     .or_default()
                     .add(hours, MICRO);
-                let bins = self
-                    .service_timeline
-                    .entry(a as u32)
-                    .or_insert_with(|| vec![0; TIMELINE_BINS]);
-                for o in t.outages[first..i].iter() {
+                let bins = timeline_of(&mut self.service_timeline, a as u32);
+                for o in &t.outages[first..i] {
                     add_to_timeline(bins, o.start_hours, o.end_hours, sc.horizon);
                 }
             }
@@ -540,15 +537,17 @@ impl Tally {
             self.service_downtime.entry(*a).or_default().merge(v);
         }
         for (a, v) in &o.service_timeline {
-            let bins = self
-                .service_timeline
-                .entry(*a)
-                .or_insert_with(|| vec![0; TIMELINE_BINS]);
+            let bins = timeline_of(&mut self.service_timeline, *a);
             for (x, y) in bins.iter_mut().zip(v) {
                 *x = x.saturating_add(*y);
             }
         }
     }
+}
+
+/// The timeline of service `a`, all zeros until something is added.
+fn timeline_of(timelines: &mut BTreeMap<u32, Vec<u128>>, a: u32) -> &mut Vec<u128> {
+    timelines.entry(a).or_insert_with(|| vec![0; TIMELINE_BINS])
 }
 
 /// Adds the hours of `[start, end)` that fall in each slice of `[0, horizon)`.
