@@ -590,13 +590,12 @@ pub fn run(a: PilotsArgs) -> Result<u8> {
     let progress = Progress::new(n_stages);
     let mut entries = Vec::new();
     let mut failed = Vec::new();
-    let mut all_commands = Vec::new();
     for p in &pilots {
         let t0 = Instant::now();
         match run_pilot(p, &a.out, b, a.seed, a.threads, &progress) {
             Ok((mut o, model)) => {
                 let dir_s = shown(&a.out.join(&p.name));
-                let mut report_cmd = vec!["ensure".to_string(), "report".into(), shown(&p.model)];
+                let mut report_cmd = vec!["report".to_string(), shown(&p.model)];
                 report_cmd.extend(
                     o.files
                         .iter()
@@ -611,16 +610,12 @@ pub fn run(a: PilotsArgs) -> Result<u8> {
                     "--json".into(),
                     format!("{dir_s}/report.json"),
                 ]);
-                o.commands.push(
-                    report_cmd
-                        .iter()
-                        .map(|s| shell_quote(s))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
+                o.commands.push(command(
+                    &report_cmd.iter().map(String::as_str).collect::<Vec<_>>(),
+                ));
                 let prov = Provenance {
                     version: version(),
-                    commands: o.commands.clone(),
+                    commands: std::mem::take(&mut o.commands),
                 };
                 let doc = ensure_reports::build(&model, &o.inputs, &prov);
                 let md = ensure_reports::markdown::render(&doc);
@@ -643,7 +638,6 @@ pub fn run(a: PilotsArgs) -> Result<u8> {
                     p.name,
                     t0.elapsed().as_secs_f64()
                 ));
-                all_commands.extend(o.commands);
                 entries.push(Entry {
                     name: p.name.clone(),
                     description: story(&p.dir, &model),

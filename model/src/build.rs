@@ -1507,7 +1507,7 @@ impl Builder {
                         Diagnostic::error(
                             "E0350",
                             p.id.span,
-                            format!("a {} property needs `{field}`", kind_name(p.kind)),
+                            format!("a {} property needs `{field}`", p.kind.as_str()),
                         )
                         .with_hint("`ensure schema` describes every property field"),
                     );
@@ -1672,18 +1672,6 @@ impl Neighbours {
 /// How long an outage lasts when the model does not say: one day (an assumption, stated in
 /// the catalog reference).
 pub const DEFAULT_OUTAGE_HOURS: Distribution = Distribution::Constant(24.0);
-
-fn kind_name(k: PropertyKind) -> &'static str {
-    match k {
-        PropertyKind::Boundary => "boundary",
-        PropertyKind::Confinement => "confinement",
-        PropertyKind::Reachability => "reachability",
-        PropertyKind::Resilience => "resilience",
-        PropertyKind::Separation => "separation",
-        PropertyKind::BlastRadius => "blast-radius",
-        PropertyKind::Custom => "custom",
-    }
-}
 
 fn join<'a>(it: impl Iterator<Item = &'a str>) -> String {
     it.collect::<Vec<_>>().join(", ")

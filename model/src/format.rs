@@ -647,6 +647,31 @@ pub enum PropertyKind {
     Custom,
 }
 
+impl PropertyKind {
+    pub const ALL: [PropertyKind; 7] = [
+        PropertyKind::Boundary,
+        PropertyKind::Confinement,
+        PropertyKind::Reachability,
+        PropertyKind::Resilience,
+        PropertyKind::Separation,
+        PropertyKind::BlastRadius,
+        PropertyKind::Custom,
+    ];
+
+    /// The name in model files (serde's spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropertyKind::Boundary => "boundary",
+            PropertyKind::Confinement => "confinement",
+            PropertyKind::Reachability => "reachability",
+            PropertyKind::Resilience => "resilience",
+            PropertyKind::Separation => "separation",
+            PropertyKind::BlastRadius => "blast-radius",
+            PropertyKind::Custom => "custom",
+        }
+    }
+}
+
 /// A probability distribution, written `{name: {parameters}}`, e.g. `{constant: 4}` or
 /// `{lognormal: {median: 48, sigma: 1}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -165,17 +165,25 @@ impl InputError {
     }
 }
 
-fn shape<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, InputError> {
+/// serde_json's message without its " at line L column C" (the place is reported apart).
+fn message(e: &serde_json::Error) -> String {
+    e.to_string()
+        .split(" at line ")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Reads `text` as a `T`, a mismatch reported as the shape of a `what`.
+pub(crate) fn shape<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    text: &str,
+) -> Result<T, InputError> {
     serde_json::from_str(text).map_err(|e| InputError::Shape {
         what,
         line: e.line(),
         column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        message: message(&e),
     })
 }
 
@@ -184,12 +192,7 @@ pub fn parse_result(text: &str) -> Result<ResultDoc, InputError> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Syntax {
         line: e.line(),
         column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        message: message(&e),
     })?;
     let Some(obj) = v.as_object() else {
         return Err(InputError::Unrecognised {

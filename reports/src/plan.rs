@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::inputs::InputError;
+use crate::inputs::{shape, InputError};
 
 /// A figure three ways: the optimiser's estimate, a re-simulation on its trials, and a
 /// re-simulation with fresh random numbers.
@@ -182,23 +182,8 @@ pub(crate) fn recognise(obj: &serde_json::Map<String, serde_json::Value>) -> Opt
 }
 
 pub(crate) fn parse(kind: Kind, text: &str) -> Result<PlanDoc, InputError> {
-    let err = |what: &'static str, e: serde_json::Error| InputError::Shape {
-        what,
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    };
     match kind {
-        Kind::Plan => serde_json::from_str(text)
-            .map(|p| PlanDoc::Plan(Box::new(p)))
-            .map_err(|e| err("plan", e)),
-        Kind::Frontier => serde_json::from_str(text)
-            .map(|f| PlanDoc::Frontier(Box::new(f)))
-            .map_err(|e| err("frontier", e)),
+        Kind::Plan => shape("plan", text).map(|p| PlanDoc::Plan(Box::new(p))),
+        Kind::Frontier => shape("frontier", text).map(|f| PlanDoc::Frontier(Box::new(f))),
     }
 }

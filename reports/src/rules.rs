@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::inputs::InputError;
+use crate::inputs::{shape, InputError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RulesDoc {
@@ -123,15 +123,5 @@ pub(crate) fn recognise(obj: &serde_json::Map<String, serde_json::Value>) -> boo
 }
 
 pub(crate) fn parse(text: &str) -> Result<RulesDoc, InputError> {
-    serde_json::from_str(text).map_err(|e| InputError::Shape {
-        what: "rule set",
-        line: e.line(),
-        column: e.column(),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    })
+    shape("rule set", text)
 }

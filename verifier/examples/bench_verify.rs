@@ -160,7 +160,7 @@ fn main() {
                 model.assets.len(),
                 model.steps.len(),
                 p.id,
-                ensure_verifier::render::kind_name(p.kind),
+                p.kind.as_str(),
                 if p.all_configurations { "yes" } else { "no" },
                 verdict,
                 took.as_secs_f64(),

@@ -6,7 +6,7 @@ use std::path::Path;
 use ensure_model::Model;
 use serde_json::{json, Value};
 
-use super::{display_path, kind_name, place, verdict_name, Input};
+use super::{display_path, place, verdict_name, Input};
 use crate::repair::{RepairReport, RepairStatus};
 use crate::report::*;
 
@@ -155,7 +155,7 @@ pub fn report(input: &Input, model: &Model, base: Option<&Path>) -> Value {
         "properties": r.properties.iter().map(|p| {
             let mut v = json!({
                 "id": p.id,
-                "kind": kind_name(p.kind),
+                "kind": p.kind.as_str(),
                 "statement": p.statement,
                 "all_configurations": p.all_configurations,
                 "location": place_json(input, p.span, base),

@@ -8,7 +8,7 @@ pub mod text;
 
 use std::path::{Component, Path, PathBuf};
 
-use ensure_model::{PropertyKind, Sources, Span};
+use ensure_model::{Sources, Span};
 
 use crate::report::{Report, Verdict};
 
@@ -69,28 +69,6 @@ pub fn place(sources: &Sources, span: Span, base: Option<&Path>) -> Option<Place
         column: span.column,
     })
 }
-
-pub fn kind_name(k: PropertyKind) -> &'static str {
-    match k {
-        PropertyKind::Boundary => "boundary",
-        PropertyKind::Confinement => "confinement",
-        PropertyKind::Reachability => "reachability",
-        PropertyKind::Resilience => "resilience",
-        PropertyKind::Separation => "separation",
-        PropertyKind::BlastRadius => "blast-radius",
-        PropertyKind::Custom => "custom",
-    }
-}
-
-pub const KINDS: [PropertyKind; 7] = [
-    PropertyKind::Boundary,
-    PropertyKind::Confinement,
-    PropertyKind::Reachability,
-    PropertyKind::Resilience,
-    PropertyKind::Separation,
-    PropertyKind::BlastRadius,
-    PropertyKind::Custom,
-];
 
 pub fn verdict_name(v: &Verdict) -> &'static str {
     match v {

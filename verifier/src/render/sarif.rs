@@ -13,7 +13,7 @@ use std::path::Path;
 use ensure_model::{Model, Span};
 use serde_json::{json, Value};
 
-use super::{display_path, kind_name, place, Input, KINDS};
+use super::{display_path, place, Input};
 use crate::report::*;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -60,12 +60,12 @@ fn rule_text(kind: ensure_model::PropertyKind) -> (&'static str, &'static str, &
 }
 
 fn rules() -> Value {
-    KINDS
+    ensure_model::PropertyKind::ALL
         .iter()
         .map(|k| {
             let (name, short, full) = rule_text(*k);
             json!({
-                "id": kind_name(*k),
+                "id": k.as_str(),
                 "name": name,
                 "shortDescription": {"text": short},
                 "fullDescription": {"text": full},
@@ -126,7 +126,10 @@ pub fn log(inputs: &[(Input, &Model)], base: Option<&Path>, repair: Option<Value
     let mut notifications = Vec::new();
     for (input, model) in inputs {
         for p in &input.report.properties {
-            let rule_index = KINDS.iter().position(|k| *k == p.kind).unwrap_or(0);
+            let rule_index = ensure_model::PropertyKind::ALL
+                .iter()
+                .position(|k| *k == p.kind)
+                .unwrap_or(0);
             let property_loc = location(input, p.span, base, None);
             let mut props = json!({
                 "propertyId": p.id,
@@ -214,7 +217,7 @@ pub fn log(inputs: &[(Input, &Model)], base: Option<&Path>, repair: Option<Value
                 }
             };
             let mut result = json!({
-                "ruleId": kind_name(p.kind),
+                "ruleId": p.kind.as_str(),
                 "ruleIndex": rule_index,
                 "kind": kind,
                 "level": level,

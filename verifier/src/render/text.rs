@@ -5,7 +5,7 @@ use std::path::Path;
 
 use ensure_model::Model;
 
-use super::{kind_name, place, Input};
+use super::{place, Input};
 use crate::repair::{RepairReport, RepairStatus};
 use crate::report::*;
 use crate::verdict::derivation_lines;
@@ -42,7 +42,7 @@ pub fn report(input: &Input, model: &Model, base: Option<&Path>) -> String {
             out,
             "{head} {} ({}{})",
             p.id,
-            kind_name(p.kind),
+            p.kind.as_str(),
             if p.all_configurations {
                 ", all configurations"
             } else {
