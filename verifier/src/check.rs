@@ -59,6 +59,34 @@ impl Run {
         self.stats.solver = session.stats.z3.clone();
         out
     }
+
+    /// Shrinks the witness `best` to a smallest one: asks for one of at most `size - 1`
+    /// elements until the solver proves there is none (`true`: minimal). When it cannot
+    /// tell, `best` stays as it is and a note says the `what` was not proved smallest.
+    fn shrink(
+        &mut self,
+        session: &mut Session,
+        best: &mut Assignment,
+        size: impl Fn(&Assignment) -> usize,
+        at_most: impl Fn(u32) -> Expr,
+        what: &str,
+        notes: &mut Vec<String>,
+    ) -> bool {
+        loop {
+            let n = size(best) as u32;
+            if n == 0 {
+                return true;
+            }
+            match self.check(session, &[at_most(n - 1)]) {
+                Outcome::Sat(asg) => *best = asg,
+                Outcome::Unsat => return true,
+                Outcome::Unknown(reason) => {
+                    notes.push(format!("not proved to be a smallest {what} ({reason})"));
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 /// The candidate controls on in the solver's configuration, when the configuration was free.
@@ -474,29 +502,15 @@ fn check_resilience(ix: &Index, prop: &Property, sc: Scope, run: &mut Run) -> Ve
         }
         Outcome::Sat(asg) => asg,
     };
-    // A smallest failing set: shrink the bound until the solver proves none is smaller.
     let mut notes = Vec::new();
-    let mut minimal = false;
-    loop {
-        let size = enc.read_failed(&best).len() as u32;
-        if size == 0 {
-            minimal = true;
-            break;
-        }
-        match run.check(&mut session, &[enc.at_most(size - 1)]) {
-            Outcome::Sat(asg) => best = asg,
-            Outcome::Unsat => {
-                minimal = true;
-                break;
-            }
-            Outcome::Unknown(reason) => {
-                notes.push(format!(
-                    "not proved to be a smallest failing set ({reason})"
-                ));
-                break;
-            }
-        }
-    }
+    let minimal = run.shrink(
+        &mut session,
+        &mut best,
+        |asg| enc.read_failed(asg).len(),
+        |k| enc.at_most(k),
+        "failing set",
+        &mut notes,
+    );
     let failed = enc.read_failed(&best);
     let propagation = enc.propagation(&best);
     let conf = configuration(&enc.cfg, &best);
@@ -560,25 +574,14 @@ fn check_separation(ix: &Index, prop: &Property, sc: Scope, run: &mut Run) -> Ve
         Outcome::Sat(asg) => asg,
     };
     let mut notes = Vec::new();
-    let mut minimal = false;
-    loop {
-        let size = enc.coalition(&best).len() as u32;
-        if size == 0 {
-            minimal = true;
-            break;
-        }
-        match run.check(&mut session, &[enc.at_most(size - 1)]) {
-            Outcome::Sat(asg) => best = asg,
-            Outcome::Unsat => {
-                minimal = true;
-                break;
-            }
-            Outcome::Unknown(reason) => {
-                notes.push(format!("not proved to be a smallest coalition ({reason})"));
-                break;
-            }
-        }
-    }
+    let minimal = run.shrink(
+        &mut session,
+        &mut best,
+        |asg| enc.coalition(asg).len(),
+        |k| enc.at_most(k),
+        "coalition",
+        &mut notes,
+    );
     let coalition = enc.coalition(&best);
     let reached_of = |x: AssetId| {
         model
