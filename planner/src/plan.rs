@@ -617,13 +617,18 @@ impl<'m> Search<'m> {
                 m[i] = !m[i];
                 push(m, &self.rules);
             }
-            // Swaps: every removal with the additions that rank best on their own.
+            // Swaps: every removal with the additions that rank best on their own. The
+            // additions' scores are kept for the ranking below (an estimate is a pass over
+            // every trial).
+            let mut scored: std::collections::HashMap<Vec<bool>, f64> = Default::default();
             let mut adds: Vec<(f64, usize)> = off
                 .iter()
                 .map(|&i| {
                     let mut m = best.clone();
                     m[i] = true;
-                    (self.score(&m, self.scenarios.estimate(&m)), i)
+                    let score = self.score(&m, self.scenarios.estimate(&m));
+                    scored.insert(m, score);
+                    (score, i)
                 })
                 .collect();
             adds.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -638,7 +643,13 @@ impl<'m> Search<'m> {
             let mut ranked: Vec<(f64, Vec<bool>)> = moves
                 .into_iter()
                 .filter(|m| !self.evaluated.iter().any(|(e, _)| e == m))
-                .map(|m| (self.score(&m, self.scenarios.estimate(&m)), m))
+                .map(|m| {
+                    let score = scored
+                        .get(&m)
+                        .copied()
+                        .unwrap_or_else(|| self.score(&m, self.scenarios.estimate(&m)));
+                    (score, m)
+                })
                 .collect();
             ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
             for (_, m) in ranked {
@@ -713,12 +724,11 @@ impl<'m> Search<'m> {
 
     fn figures(&mut self, chosen: &[bool]) -> Result<(Figures, Option<Difference>), PlanError> {
         let (out, diff) = self.check(chosen)?;
-        let resimulated = self
-            .evaluated
-            .iter()
-            .find(|(e, _)| e == chosen)
-            .map(|e| e.1)
-            .expect("plans are chosen among re-simulated configurations");
+        let resimulated = self.figure_of(chosen);
+        assert!(
+            resimulated.is_finite(),
+            "plans are chosen among re-simulated configurations"
+        );
         Ok((
             Figures {
                 estimate: self.scenarios.estimate(chosen),
@@ -913,14 +923,7 @@ pub fn frontier(model: &Model, cfg: &PlanConfig, budgets: &[f64]) -> Result<Fron
         let point = s.solve_at(b);
         solved.push((b, point.status, point.chosen));
     }
-    let score = |s: &Search<'_>, chosen: &[bool]| -> f64 {
-        let figure = s
-            .evaluated
-            .iter()
-            .find(|(e, _)| e == chosen)
-            .map_or(f64::INFINITY, |e| e.1);
-        s.score(chosen, figure)
-    };
+    let score = |s: &Search<'_>, chosen: &[bool]| -> f64 { s.score(chosen, s.figure_of(chosen)) };
     let mut points: Vec<FrontierPoint> = Vec::new();
     let mut dropped = Vec::new();
     for (i, (b, status, chosen)) in solved.iter().enumerate() {

@@ -563,19 +563,20 @@ impl Engine {
         };
         for part in by {
             // 0xFF never occurs in UTF-8: it separates parts; 0xFE marks a missing value.
-            let value: Option<String> = match part {
-                KeyPart::Asset => Some(ev.asset.as_str().to_string()),
-                KeyPart::Step => Some(ev.step.as_str().to_string()),
-                KeyPart::Flow => ev.flow.as_ref().map(|s| s.as_str().to_string()),
-                KeyPart::Source => ev.source.as_ref().map(|s| s.as_str().to_string()),
+            // Borrowed where the event holds the text: this runs on every matching event.
+            let value: Option<std::borrow::Cow<'_, str>> = match part {
+                KeyPart::Asset => Some(ev.asset.as_str().into()),
+                KeyPart::Step => Some(ev.step.as_str().into()),
+                KeyPart::Flow => ev.flow.as_ref().map(|s| s.as_str().into()),
+                KeyPart::Source => ev.source.as_ref().map(|s| s.as_str().into()),
                 KeyPart::Field(name) => {
                     let fields = lazy.fields.get_or_insert_with(|| flat_fields(ev));
                     fields
                         .iter()
                         .find(|(k, _)| k == name)
                         .map(|(_, v)| match v {
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
+                            serde_json::Value::String(s) => s.as_str().into(),
+                            other => other.to_string().into(),
                         })
                 }
             };

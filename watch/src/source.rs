@@ -151,8 +151,7 @@ impl Lines {
                 self.discarding = false;
             } else if line_end - self.start > self.max_line {
                 // The same limit whether or not the whole line came in one read.
-                let head = &self.buf[self.start..self.start + 120.min(line_end - self.start)];
-                engine.dropped_line(head, self.too_long());
+                engine.dropped_line(&self.buf[self.start..line_end], self.too_long());
             } else {
                 let mut line = &self.buf[self.start..line_end];
                 if let [rest @ .., b'\r'] = line {
@@ -166,8 +165,7 @@ impl Lines {
         if self.discarding {
             self.start = self.end;
         } else if pending > self.max_line {
-            let head = &self.buf[self.start..self.start + 120.min(pending)];
-            engine.dropped_line(head, self.too_long());
+            engine.dropped_line(&self.buf[self.start..self.end], self.too_long());
             self.discarding = true;
             self.start = self.end;
         }
@@ -187,7 +185,7 @@ impl Lines {
         if self.start < self.end && !self.discarding {
             let line = &self.buf[self.start..self.end];
             if line.len() > self.max_line {
-                engine.dropped_line(&line[..120.min(line.len())], self.too_long());
+                engine.dropped_line(line, self.too_long());
             } else {
                 engine.process_line(line, out)?;
             }
