@@ -21,10 +21,26 @@ pub fn emit(out: Option<&Path>, content: &[u8]) -> Result<()> {
 }
 
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(content)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The folder a path is in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
-    };
+    }
+}
+
+/// A temporary file in `path`'s folder (created if missing), to be written in full and then
+/// persisted as `path`: readers never see a half-written output.
+pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     // A temporary file is private (0600) by default; the result is an ordinary output file.
     let mut builder = tempfile::Builder::new();
@@ -33,12 +49,7 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut tmp = builder
+    builder
         .tempfile_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(content)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+        .with_context(|| format!("cannot write in {}", dir.display()))
 }

@@ -247,10 +247,7 @@ fn only_rule_files(dir: &Path) -> Result<bool> {
 /// Writes `files` into a new directory beside `dir` and moves it into place: `dir` is never
 /// seen half-written (an existing `dir` is swapped out, then removed).
 fn write_dir_atomic(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = crate::output::parent_dir(dir);
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
     if dir.exists() {
@@ -311,13 +308,7 @@ pub fn emit_events(model: &Model, config: &SimConfig, path: &Path) -> Result<()>
         .clone()
         .unwrap_or_else(|| Configuration::current(model));
     let c = ensure_simulator::compile(model, &configuration)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let tmp = crate::output::temp_beside(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
     ensure_rules::events::emit(&c, config.seed, 0..config.trials, &mut w)
         .with_context(|| format!("cannot write {}", path.display()))?;
